@@ -1,0 +1,118 @@
+package dev.finetune4j.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.finetune4j.model.io.HostTensor;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * The named parameters of a model, living in one NDManager for the model's lifetime. Names are
+ * checkpoint keys ({@code bert.encoder.layer.0.attention.self.query.weight}), so loading and
+ * saving are name lookups.
+ *
+ * <p>Ops whose first operand is a parameter attach their result to this store's manager, which
+ * would leak for the model's lifetime; model code therefore always puts a step-scoped array first.
+ */
+public final class ParameterStore implements AutoCloseable {
+    private final NDManager manager;
+    private final Map<String, NDArray> arrays = new LinkedHashMap<>();
+    private final Map<String, Boolean> trainable = new LinkedHashMap<>();
+
+    public ParameterStore(NDManager parent) {
+        this.manager = parent.newSubManager();
+    }
+
+    public NDManager manager() {
+        return manager;
+    }
+
+    public NDArray get(String name) {
+        NDArray a = arrays.get(name);
+        if (a == null) throw new IllegalArgumentException("no parameter named " + name);
+        return a;
+    }
+
+    public boolean contains(String name) {
+        return arrays.containsKey(name);
+    }
+
+    public Map<String, NDArray> all() {
+        return Collections.unmodifiableMap(arrays);
+    }
+
+    /** Adds or replaces a parameter from host data; it starts trainable. */
+    public NDArray put(String name, HostTensor t) {
+        NDArray old = arrays.remove(name);
+        if (old != null) old.close();
+        NDArray a = manager.create(t.data(), new Shape(t.shape()));
+        a.setName(name);
+        arrays.put(name, a);
+        setTrainable(name, true);
+        return a;
+    }
+
+    /** Normal(0, std) init as BERT's {@code initializer_range}, seeded. */
+    public NDArray putNormal(String name, long[] shape, double std, Random rng) {
+        int n = 1;
+        for (long d : shape) n *= (int) d;
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float) (rng.nextGaussian() * std);
+        return put(name, new HostTensor(shape, v));
+    }
+
+    public NDArray putZeros(String name, long[] shape) {
+        int n = 1;
+        for (long d : shape) n *= (int) d;
+        return put(name, new HostTensor(shape, new float[n]));
+    }
+
+    public void setTrainable(String name, boolean on) {
+        NDArray a = get(name);
+        if (trainable.getOrDefault(name, !on) != on || a.hasGradient() != on) {
+            a.setRequiresGradient(on);
+        }
+        trainable.put(name, on);
+    }
+
+    public boolean isTrainable(String name) {
+        return trainable.getOrDefault(name, false);
+    }
+
+    public long count(boolean onlyTrainable) {
+        long n = 0;
+        for (Map.Entry<String, NDArray> e : arrays.entrySet()) {
+            if (!onlyTrainable || isTrainable(e.getKey())) n += e.getValue().size();
+        }
+        return n;
+    }
+
+    public HostTensor toHost(String name) {
+        NDArray a = get(name);
+        if (a.getDataType() != DataType.FLOAT32) throw new IllegalStateException(name + " is " + a.getDataType());
+        return new HostTensor(a.getShape().getShape(), a.toFloatArray());
+    }
+
+    public Map<String, HostTensor> toHost() {
+        Map<String, HostTensor> out = new LinkedHashMap<>();
+        for (String name : arrays.keySet()) out.put(name, toHost(name));
+        return out;
+    }
+
+    /** Copies values in place (keeps gradients and optimizer references valid). */
+    public void copyFrom(Map<String, HostTensor> values) {
+        for (Map.Entry<String, HostTensor> e : values.entrySet()) {
+            NDArray a = get(e.getKey());
+            a.set(java.nio.FloatBuffer.wrap(e.getValue().data()));
+        }
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

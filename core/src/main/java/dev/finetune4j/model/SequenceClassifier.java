@@ -1,0 +1,189 @@
+package dev.finetune4j.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.Dropout;
+import dev.finetune4j.UserError;
+import dev.finetune4j.model.bert.BertConfig;
+import dev.finetune4j.model.bert.BertModel;
+import dev.finetune4j.model.io.HostTensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Hugging Face's {@code BertForSequenceClassification}: an encoder under {@code bert.}, a pooling,
+ * dropout, and a linear {@code classifier} sized to the labels. With {@link Pooling#POOLER} it
+ * computes exactly what transformers computes for the exported checkpoint.
+ */
+public final class SequenceClassifier implements AutoCloseable {
+    public static final String BODY_PREFIX = "bert.";
+    private static final double INITIALIZER_RANGE = 0.02;
+
+    private final BertConfig config;
+    private final ParameterStore params;
+    private final BertModel bert;
+    private final Pooling pooling;
+    private final float classifierDropout;
+    private final List<String> labels;
+    private final List<String> notes;
+
+    private SequenceClassifier(BertConfig config, ParameterStore params, Pooling pooling, Double classifierDropout,
+            Double bodyDropout, List<String> labels, List<String> notes) {
+        this.config = config;
+        this.params = params;
+        this.pooling = pooling;
+        this.bert = new BertModel(config, params, BODY_PREFIX, bodyDropout);
+        this.classifierDropout = (float) (classifierDropout != null ? classifierDropout
+                : bodyDropout != null ? bodyDropout : config.hiddenDropoutProb());
+        this.labels = List.copyOf(labels);
+        this.notes = List.copyOf(notes);
+    }
+
+    /**
+     * Builds a classifier from pre-trained encoder weights (keys without the {@code bert.} prefix;
+     * any {@code classifier.*} keys are ignored: the head is new, sized to {@code labels}).
+     *
+     * @param source names the weights' origin in error messages
+     */
+    public static SequenceClassifier fromPretrained(NDManager manager, BertConfig config,
+            Map<String, HostTensor> weights, String source, Pooling pooling, Double classifierDropout,
+            Double bodyDropout, List<String> labels, long seed) {
+        List<String> notes = new ArrayList<>();
+        boolean hasPooler = weights.containsKey("pooler.dense.weight");
+        Pooling effective = pooling;
+        checkWeights(config, weights, source, hasPooler);
+        ParameterStore params = new ParameterStore(manager);
+        try {
+            for (String key : BertModel.expectedShapes(config, hasPooler).keySet()) {
+                params.put(BODY_PREFIX + key, weights.get(key));
+            }
+            Random rng = new Random(seed);
+            if (pooling == Pooling.POOLER && !hasPooler) {
+                params.putNormal(BODY_PREFIX + "pooler.dense.weight",
+                        new long[] {config.hiddenSize(), config.hiddenSize()}, INITIALIZER_RANGE, rng);
+                params.putZeros(BODY_PREFIX + "pooler.dense.bias", new long[] {config.hiddenSize()});
+                notes.add(source + " has no pooler weights: bert.pooler.dense was newly initialised");
+            }
+            params.putNormal("classifier.weight", new long[] {labels.size(), config.hiddenSize()},
+                    INITIALIZER_RANGE, rng);
+            params.putZeros("classifier.bias", new long[] {labels.size()});
+            return new SequenceClassifier(config, params, effective, classifierDropout, bodyDropout, labels, notes);
+        } catch (RuntimeException e) {
+            params.close();
+            throw e;
+        }
+    }
+
+    /** Loads a fine-tuned classifier (keys with {@code bert.} and {@code classifier.}). */
+    public static SequenceClassifier fromFineTuned(NDManager manager, BertConfig config,
+            Map<String, HostTensor> weights, String source, Pooling pooling, List<String> labels) {
+        Map<String, HostTensor> body = new java.util.LinkedHashMap<>();
+        weights.forEach((k, v) -> {
+            if (k.startsWith(BODY_PREFIX)) body.put(k.substring(BODY_PREFIX.length()), v);
+        });
+        HostTensor w = weights.get("classifier.weight");
+        HostTensor b = weights.get("classifier.bias");
+        if (w == null || b == null) {
+            throw new UserError(source + ": classifier.weight / classifier.bias missing — "
+                    + "this is not a fine-tuned classifier; use it as `model:` in a recipe to train one");
+        }
+        if (w.shape()[0] != labels.size() || w.shape()[1] != config.hiddenSize()) {
+            throw new UserError(source + ": classifier.weight has shape " + w.shapeString() + " but config.json has "
+                    + labels.size() + " labels and hidden_size " + config.hiddenSize());
+        }
+        boolean hasPooler = body.containsKey("pooler.dense.weight");
+        if (pooling == Pooling.POOLER && !hasPooler) {
+            throw new UserError(source + ": pooling is 'pooler' but bert.pooler.dense weights are missing");
+        }
+        checkWeights(config, body, source, hasPooler);
+        ParameterStore params = new ParameterStore(manager);
+        try {
+            for (String key : BertModel.expectedShapes(config, hasPooler).keySet()) {
+                params.put(BODY_PREFIX + key, body.get(key));
+            }
+            params.put("classifier.weight", w);
+            params.put("classifier.bias", b);
+            return new SequenceClassifier(config, params, pooling, null, null, labels, List.of());
+        } catch (RuntimeException e) {
+            params.close();
+            throw e;
+        }
+    }
+
+    /** Checks every expected key and shape at once, so that a bad checkpoint fails before training. */
+    static void checkWeights(BertConfig config, Map<String, HostTensor> weights, String source, boolean withPooler) {
+        List<String> problems = new ArrayList<>();
+        for (Map.Entry<String, long[]> e : BertModel.expectedShapes(config, withPooler).entrySet()) {
+            HostTensor t = weights.get(e.getKey());
+            if (t == null) {
+                problems.add("missing " + e.getKey());
+            } else if (!Arrays.equals(t.shape(), e.getValue())) {
+                problems.add(e.getKey() + " has shape " + t.shapeString() + ", config needs "
+                        + Arrays.toString(e.getValue()));
+            }
+        }
+        if (!problems.isEmpty()) {
+            int shown = Math.min(problems.size(), 8);
+            throw new UserError(source + ": the weights do not match the model config (" + problems.size()
+                    + " problem" + (problems.size() == 1 ? "" : "s") + "): " + String.join("; ", problems.subList(0, shown))
+                    + (problems.size() > shown ? "; ..." : "")
+                    + " — check that config.json belongs to these weights");
+        }
+    }
+
+    /** Logits, [batch, labels]. */
+    public NDArray logits(NDManager step, TextBatch in, boolean training) {
+        return head(features(step, in, training), training);
+    }
+
+    /** The pooled body output, [batch, hidden]: what a frozen body contributes. */
+    public NDArray features(NDManager step, TextBatch in, boolean training) {
+        NDArray hidden = bert.hiddenStates(step, in, training);
+        return bert.pooled(hidden, in.attentionMask(), pooling);
+    }
+
+    public NDArray head(NDArray features, boolean training) {
+        NDArray x = training && classifierDropout > 0
+                ? Dropout.dropout(features, classifierDropout, true).singletonOrThrow()
+                : features;
+        return Linear.linear(x, params.get("classifier.weight"), params.get("classifier.bias")).singletonOrThrow();
+    }
+
+    public static boolean isHead(String parameterName) {
+        return parameterName.startsWith("classifier.");
+    }
+
+    public BertConfig config() {
+        return config;
+    }
+
+    public ParameterStore parameters() {
+        return params;
+    }
+
+    public BertModel body() {
+        return bert;
+    }
+
+    public Pooling pooling() {
+        return pooling;
+    }
+
+    public List<String> labels() {
+        return labels;
+    }
+
+    /** Things the user should know about how the model was built (e.g. newly initialised weights). */
+    public List<String> notes() {
+        return notes;
+    }
+
+    @Override
+    public void close() {
+        params.close();
+    }
+}

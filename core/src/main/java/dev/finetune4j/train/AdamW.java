@@ -1,0 +1,138 @@
+package dev.finetune4j.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import dev.finetune4j.model.ParameterStore;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * AdamW (Loshchilov and Hutter) updating parameters in place, with decoupled weight decay applied
+ * only to the parameters of a decay group (not biases or LayerNorm, as BERT's recipe), per-group
+ * learning-rate multipliers and clipping by the global gradient norm, as
+ * {@code torch.nn.utils.clip_grad_norm_} followed by {@code torch.optim.AdamW}.
+ *
+ * <p>Gradients are zeroed here after each update: DJL's PyTorch gradient collector does not do it.
+ */
+public final class AdamW implements AutoCloseable {
+    /** A set of parameters sharing weight decay and a learning-rate multiplier. */
+    public record Group(String name, List<String> parameters, double lrMultiplier, double weightDecay) {
+        public Group {
+            parameters = List.copyOf(parameters);
+        }
+    }
+
+    private final ParameterStore params;
+    private final List<Group> groups;
+    private final double beta1;
+    private final double beta2;
+    private final double eps;
+    private final NDManager stateManager;
+    private final Map<String, NDArray> m = new LinkedHashMap<>();
+    private final Map<String, NDArray> v = new LinkedHashMap<>();
+    private long step;
+
+    public AdamW(ParameterStore params, List<Group> groups, double beta1, double beta2, double eps) {
+        this.params = params;
+        this.groups = List.copyOf(groups);
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+        this.stateManager = params.manager().newSubManager();
+    }
+
+    /** Decay everything but biases and LayerNorm parameters (BERT's, and Hugging Face Trainer's, rule). */
+    public static List<Group> decayGroups(ParameterStore params, double weightDecay, double lrMultiplier,
+            java.util.function.Predicate<String> include, String prefix) {
+        List<String> decay = new ArrayList<>(), noDecay = new ArrayList<>();
+        for (String name : params.all().keySet()) {
+            if (!params.isTrainable(name) || !include.test(name)) continue;
+            (isNoDecay(name) ? noDecay : decay).add(name);
+        }
+        List<Group> out = new ArrayList<>();
+        if (!decay.isEmpty()) out.add(new Group(prefix + "decay", decay, lrMultiplier, weightDecay));
+        if (!noDecay.isEmpty()) out.add(new Group(prefix + "no_decay", noDecay, lrMultiplier, 0.0));
+        return out;
+    }
+
+    public static boolean isNoDecay(String name) {
+        return name.endsWith(".bias") || name.contains("LayerNorm") || name.contains("layer_norm");
+    }
+
+    public List<Group> groups() {
+        return groups;
+    }
+
+    public long stepCount() {
+        return step;
+    }
+
+    /**
+     * Clips by global norm, updates every parameter of every group, zeroes the gradients.
+     *
+     * @param maxGradNorm 0 or less disables clipping
+     * @return the global gradient norm before clipping
+     */
+    public double step(NDManager scope, double lr, double maxGradNorm) {
+        double norm = globalGradNorm(scope);
+        double clip = maxGradNorm > 0 && norm > maxGradNorm ? maxGradNorm / (norm + 1e-6) : 1.0;
+        step++;
+        double bc1 = 1 - Math.pow(beta1, step);
+        double bc2 = 1 - Math.pow(beta2, step);
+        float stepSize = (float) (1.0 / bc1);
+        float sqrtBc2 = (float) Math.sqrt(bc2);
+        for (Group g : groups) {
+            double groupLr = lr * g.lrMultiplier();
+            for (String name : g.parameters()) {
+                NDArray p = params.get(name);
+                try (NDManager local = scope.newSubManager()) {
+                    NDArray grad = p.getGradient();
+                    grad.attach(local);
+                    if (clip != 1.0) grad = grad.mul((float) clip);
+                    NDArray mt = m.computeIfAbsent(name, k -> stateManager.zeros(p.getShape()));
+                    NDArray vt = v.computeIfAbsent(name, k -> stateManager.zeros(p.getShape()));
+                    mt.muli((float) beta1).addi(grad.mul((float) (1 - beta1)));
+                    vt.muli((float) beta2).addi(grad.square().muli((float) (1 - beta2)));
+                    if (g.weightDecay() > 0) p.muli((float) (1 - groupLr * g.weightDecay()));
+                    NDArray denom = vt.sqrt().divi(sqrtBc2).addi((float) eps);
+                    p.subi(mt.div(denom).muli((float) (groupLr * stepSize)));
+                }
+                JniUtils.zeroGrad((PtNDArray) p);
+            }
+        }
+        return norm;
+    }
+
+    private double globalGradNorm(NDManager scope) {
+        try (NDManager local = scope.newSubManager()) {
+            NDArray total = null;
+            for (Group g : groups) {
+                for (String name : g.parameters()) {
+                    NDArray grad = params.get(name).getGradient();
+                    grad.attach(local);
+                    NDArray sq = grad.square().sum();
+                    total = total == null ? sq : total.addi(sq);
+                }
+            }
+            return total == null ? 0.0 : Math.sqrt(total.getFloat());
+        }
+    }
+
+    /** Optimizer state for checkpoints: first and second moments by parameter name. */
+    public Map<String, NDArray> firstMoments() {
+        return m;
+    }
+
+    public Map<String, NDArray> secondMoments() {
+        return v;
+    }
+
+    @Override
+    public void close() {
+        stateManager.close();
+    }
+}
