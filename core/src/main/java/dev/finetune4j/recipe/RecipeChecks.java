@@ -1,0 +1,89 @@
+package dev.finetune4j.recipe;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+
+/**
+ * Checks the schema cannot express, on the recipe with defaults filled in. Each check looks only at
+ * values of the right type: a wrongly typed value has already been reported by the schema.
+ */
+final class RecipeChecks {
+    private RecipeChecks() {}
+
+    static void check(RecipeDocument doc, ObjectNode full, Path baseDir) {
+        JsonNode data = full.path("data");
+        for (String split : new String[] {"train", "validation", "test"}) {
+            checkDataFile(doc, "/data/" + split, data.path(split), data.path("format"), baseDir);
+        }
+        checkFractions(doc, data);
+        checkColumns(doc, data);
+        checkEarlyStopping(doc, data, full.path("train").path("early_stopping"));
+    }
+
+    private static void checkDataFile(RecipeDocument doc, String pointer, JsonNode value, JsonNode format, Path baseDir) {
+        if (!value.isTextual() || value.asText().isEmpty()) {
+            return;
+        }
+        Where where = doc.valueAt(pointer);
+        String key = RecipeDocument.dotted(pointer);
+        Path file;
+        try {
+            file = baseDir.resolve(value.asText()).normalize();
+        } catch (InvalidPathException e) {
+            doc.problem(where.problem("'" + key + "' is not a valid path: " + e.getMessage()));
+            return;
+        }
+        if (!Files.exists(file)) {
+            doc.problem(where.problem("'" + key + "': file not found: " + file));
+        } else if (Files.isDirectory(file)) {
+            doc.problem(where.problem("'" + key + "': " + file + " is a directory, not a data file"));
+        } else if (!Files.isReadable(file)) {
+            doc.problem(where.problem("'" + key + "': cannot read " + file + " (permission denied)"));
+        }
+        if (format.asText().equals("auto") && DataFormat.forFile(file) == null) {
+            doc.problem(where.problem("'" + key + "': cannot tell the format of '" + file.getFileName()
+                    + "' from its extension (.jsonl, .csv or .tsv); set data.format to jsonl, csv or tsv"));
+        }
+    }
+
+    private static void checkFractions(RecipeDocument doc, JsonNode data) {
+        JsonNode validation = data.path("validation");
+        JsonNode test = data.path("test");
+        JsonNode vf = data.path("validation_fraction");
+        JsonNode tf = data.path("test_fraction");
+        if (!isFraction(vf) || !isFraction(tf) || !(validation.isNull() && test.isNull())) {
+            return;
+        }
+        if (vf.asDouble() + tf.asDouble() >= 1) {
+            String pointer = doc.isGiven("/data/test_fraction") ? "/data/test_fraction" : "/data/validation_fraction";
+            doc.problem(doc.valueAt(pointer).problem("'data.validation_fraction' + 'data.test_fraction' must be < 1"
+                    + " (nothing would be left to train on), got " + vf.asText() + " + " + tf.asText()));
+        }
+    }
+
+    private static boolean isFraction(JsonNode node) {
+        return node.isNumber() && node.asDouble() >= 0 && node.asDouble() < 1;
+    }
+
+    private static void checkColumns(RecipeDocument doc, JsonNode data) {
+        JsonNode text = data.path("text_column");
+        if (text.isTextual() && text.equals(data.path("label_column"))) {
+            String pointer = doc.isGiven("/data/label_column") ? "/data/label_column" : "/data/text_column";
+            doc.problem(doc.valueAt(pointer).problem(
+                    "'data.text_column' and 'data.label_column' are both '" + text.asText() + "'"));
+        }
+    }
+
+    private static void checkEarlyStopping(RecipeDocument doc, JsonNode data, JsonNode earlyStopping) {
+        boolean noValidation = data.path("validation").isNull()
+                && data.path("validation_fraction").isNumber()
+                && data.path("validation_fraction").asDouble() == 0;
+        if (earlyStopping.isObject() && noValidation) {
+            doc.problem(doc.valueAt("/train/early_stopping").problem("early stopping needs a validation set:"
+                    + " set 'data.validation' or a 'data.validation_fraction' > 0, or 'train.early_stopping: false'"));
+        }
+    }
+}

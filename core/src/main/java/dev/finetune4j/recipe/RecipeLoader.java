@@ -1,0 +1,151 @@
+package dev.finetune4j.recipe;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads a recipe file: YAML, then {@code --set} overrides, then the schema and the checks it cannot
+ * express, then defaults. Every problem found is reported at once in one {@link RecipeError}.
+ */
+public final class RecipeLoader {
+    private static final ObjectMapper YAML_WRITER = new ObjectMapper(YAMLFactory.builder()
+            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+            .build());
+
+    private RecipeLoader() {}
+
+    public static Recipe load(Path file) {
+        return load(file, List.of());
+    }
+
+    /**
+     * @param overrides {@code key.path=value}, the value read as YAML ({@code null}, {@code false}, {@code 1e-4})
+     * @throws RecipeError listing every problem with the recipe or the overrides
+     */
+    public static Recipe load(Path file, List<String> overrides) {
+        String name = file.toString();
+        String text = read(file, name);
+        Path baseDir = file.toAbsolutePath().normalize().getParent();
+        RecipeDocument doc = RecipeDocument.parse(text, name);
+        Overrides.apply(doc, overrides);
+        RecipeSchema.validate(doc);
+        ObjectNode full = doc.root.deepCopy();
+        RecipeSchema.applyDefaults(full);
+        RecipeChecks.check(doc, full, baseDir);
+        if (!doc.problems().isEmpty()) {
+            throw new RecipeError(name, sorted(doc.problems(), name, overrides));
+        }
+        return toRecipe(full, baseDir);
+    }
+
+    /** Writes a map such as {@link Recipe#resolved()} as YAML. */
+    public static String toYaml(Map<String, ?> map) {
+        try {
+            return YAML_WRITER.writeValueAsString(map);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String read(Path file, String name) {
+        if (!Files.exists(file)) {
+            throw RecipeError.of(name, "recipe file not found (looked for " + file.toAbsolutePath().normalize() + ")");
+        }
+        if (Files.isDirectory(file)) {
+            throw RecipeError.of(name, "is a directory; expected a recipe YAML file");
+        }
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (CharacterCodingException e) {
+            throw RecipeError.of(name, "cannot read: the file is not UTF-8 text");
+        } catch (AccessDeniedException e) {
+            throw RecipeError.of(name, "cannot read: permission denied");
+        } catch (IOException e) {
+            throw RecipeError.of(name, "cannot read: " + e.getMessage());
+        }
+    }
+
+    /** The file's problems in line order (whole-file ones first), then the overrides' in command-line order. */
+    private static List<Problem> sorted(List<Problem> problems, String file, List<String> overrides) {
+        return problems.stream()
+                .sorted(Comparator.comparingInt((Problem p) -> p.source().equals(file)
+                                ? -1 : overrides.indexOf(p.source().substring("--set ".length())))
+                        .thenComparingInt(Problem::line)
+                        .thenComparingInt(Problem::column))
+                .toList();
+    }
+
+    private static Recipe toRecipe(ObjectNode r, Path baseDir) {
+        JsonNode d = r.get("data");
+        DataConfig data = new DataConfig(
+                path(baseDir, d.get("train")),
+                path(baseDir, d.get("validation")),
+                path(baseDir, d.get("test")),
+                DataFormat.parse(d.get("format").asText()),
+                d.get("text_column").asText(),
+                d.get("label_column").asText(),
+                d.get("max_length").asInt(),
+                d.get("validation_fraction").asDouble(),
+                d.get("test_fraction").asDouble(),
+                d.get("drop_duplicates").asBoolean(),
+                OnBadLine.parse(d.get("on_bad_line").asText()));
+        JsonNode h = r.get("head");
+        HeadConfig head = new HeadConfig(Pooling.parse(h.get("pooling").asText()), optionalDouble(h.get("dropout")));
+        JsonNode t = r.get("train");
+        JsonNode es = t.get("early_stopping");
+        TrainConfig train = new TrainConfig(
+                t.get("epochs").asInt(),
+                optionalInt(t.get("max_steps")),
+                t.get("batch_size").asInt(),
+                t.get("eval_batch_size").asInt(),
+                t.get("learning_rate").asDouble(),
+                optionalDouble(t.get("head_learning_rate")),
+                t.get("weight_decay").asDouble(),
+                t.get("warmup_ratio").asDouble(),
+                Schedule.parse(t.get("schedule").asText()),
+                t.get("max_grad_norm").asDouble(),
+                optionalDouble(t.get("hidden_dropout")),
+                optionalInt(t.get("eval_every_steps")),
+                es.isObject()
+                        ? new EarlyStopping(es.get("metric").asText(), es.get("patience").asInt(), es.get("min_delta").asDouble())
+                        : null,
+                optionalInt(t.get("threads")));
+        return new Recipe(
+                r.get("name").asText(),
+                r.get("task").asText(),
+                r.get("model").asText(),
+                r.get("seed").asLong(),
+                data,
+                head,
+                Strategy.parse(r.get("strategy").asText()),
+                train,
+                baseDir);
+    }
+
+    private static Path path(Path baseDir, JsonNode node) {
+        return node.isNull() ? null : baseDir.resolve(node.asText()).normalize();
+    }
+
+    private static Double optionalDouble(JsonNode node) {
+        return node.isNull() ? null : node.asDouble();
+    }
+
+    private static Integer optionalInt(JsonNode node) {
+        return node.isNull() ? null : node.asInt();
+    }
+}

@@ -1,0 +1,214 @@
+package dev.finetune4j.recipe;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.networknt.schema.Error;
+import com.networknt.schema.Schema;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SpecificationVersion;
+import com.networknt.schema.path.NodePath;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * The recipe's JSON schema ({@code recipe.schema.json}): checks a document against it, says what is
+ * wrong in the user's words, and fills in its defaults.
+ */
+final class RecipeSchema {
+    static final String RESOURCE = "recipe.schema.json";
+    private static final JsonNode SCHEMA_NODE = readSchema();
+    private static final Schema SCHEMA =
+            SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12).getSchema(SCHEMA_NODE);
+
+    private RecipeSchema() {}
+
+    /** The schema as JSON, for tools that want to show or export it. */
+    static JsonNode schemaNode() {
+        return SCHEMA_NODE.deepCopy();
+    }
+
+    static void validate(RecipeDocument doc) {
+        for (Error error : SCHEMA.validate(doc.root)) {
+            doc.problem(explain(doc, error));
+        }
+    }
+
+    /** Fills every absent key that has a default; {@code early_stopping: true} becomes the default mapping. */
+    static void applyDefaults(ObjectNode node) {
+        applyDefaults(node, SCHEMA_NODE);
+    }
+
+    private static void applyDefaults(ObjectNode node, JsonNode schema) {
+        schema.path("properties").fields().forEachRemaining(entry -> {
+            String key = entry.getKey();
+            JsonNode sub = entry.getValue();
+            JsonNode value = node.get(key);
+            boolean isMapping = sub.has("properties");
+            if (value == null && sub.has("default")) {
+                node.set(key, sub.get("default").deepCopy());
+            } else if (isMapping && (value == null || value.isBoolean() && value.booleanValue())) {
+                node.putObject(key);
+            }
+            if (isMapping && node.get(key) instanceof ObjectNode child) {
+                applyDefaults(child, sub);
+            }
+        });
+    }
+
+    /** The subschema for the instance at {@code pointer}, or a missing node. */
+    static JsonNode at(String pointer) {
+        JsonNode schema = SCHEMA_NODE;
+        if (pointer.isEmpty()) {
+            return schema;
+        }
+        for (String part : pointer.substring(1).split("/", -1)) {
+            schema = schema.path("properties").path(part.replace("~1", "/").replace("~0", "~"));
+        }
+        return schema;
+    }
+
+    static List<String> propertyNames(JsonNode schema) {
+        List<String> names = new ArrayList<>();
+        schema.path("properties").fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+
+    private static Problem explain(RecipeDocument doc, Error error) {
+        String pointer = pointer(error.getInstanceLocation());
+        String key = RecipeDocument.dotted(pointer);
+        JsonNode schema = at(pointer);
+        JsonNode value = error.getInstanceNode();
+        String keyword = error.getKeyword() == null ? "" : error.getKeyword();
+        return switch (keyword) {
+            case "additionalProperties" -> unknownProperty(doc, pointer, error.getProperty());
+            case "required" -> missingProperty(doc, pointer, error.getProperty());
+            case "type" -> doc.valueAt(pointer).problem(
+                    "'" + key + "' must be " + typeNames(schema.path("type")) + ", got " + RecipeDocument.describe(value)
+                            + quotedNumberHint(value));
+            case "enum" -> doc.valueAt(pointer).problem(badEnum(key, schema, value));
+            case "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum" -> doc.valueAt(pointer).problem(
+                    "'" + key + "' must be " + range(schema) + ", got " + value.asText());
+            case "minLength" -> doc.valueAt(pointer).problem("'" + key + "' must not be empty");
+            case "pattern" -> doc.valueAt(pointer).problem(pointer.equals("/name")
+                    ? "'name' must start with a letter or digit and contain only letters, digits, '.', '_' and '-', got '"
+                            + value.asText() + "'"
+                    : "'" + key + "' must match " + schema.path("pattern").asText() + ", got '" + value.asText() + "'");
+            default -> doc.valueAt(pointer).problem("'" + key + "' " + error.getMessage());
+        };
+    }
+
+    private static Problem unknownProperty(RecipeDocument doc, String pointer, String property) {
+        List<String> allowed = propertyNames(at(pointer));
+        String message = "property '" + property + "' is not defined"
+                + (pointer.isEmpty() ? "" : " in '" + RecipeDocument.dotted(pointer) + "'");
+        Optional<String> suggestion = Suggestions.closest(property, allowed);
+        message += suggestion.map(s -> " — did you mean '" + s + "'?")
+                .orElseGet(() -> " — allowed: " + String.join(", ", allowed));
+        return doc.keyAt(RecipeDocument.child(pointer, property)).problem(message);
+    }
+
+    private static Problem missingProperty(RecipeDocument doc, String pointer, String property) {
+        String key = RecipeDocument.dotted(RecipeDocument.child(pointer, property));
+        String message = "missing required property '" + key + "'";
+        JsonNode required = at(RecipeDocument.child(pointer, property)).path("required");
+        if (!required.isEmpty()) {
+            List<String> inner = new ArrayList<>();
+            required.forEach(r -> inner.add("'" + key + "." + r.asText() + "'"));
+            message += " (with at least " + String.join(", ", inner) + ")";
+        }
+        Where where = pointer.isEmpty() ? Where.file(doc.file) : doc.keyAt(pointer);
+        return where.problem(message);
+    }
+
+    private static String badEnum(String key, JsonNode schema, JsonNode value) {
+        List<String> allowed = new ArrayList<>();
+        schema.path("enum").forEach(v -> allowed.add(v.asText()));
+        String message = "'" + key + "' must be one of: " + String.join(", ", allowed) + "; got "
+                + RecipeDocument.describe(value);
+        if (value.isTextual()) {
+            message += Suggestions.closest(value.asText(), allowed).map(s -> " — did you mean '" + s + "'?").orElse("");
+        }
+        return message;
+    }
+
+    private static String typeNames(JsonNode type) {
+        List<String> names = new ArrayList<>();
+        if (type.isArray()) {
+            type.forEach(t -> names.add(typeName(t.asText())));
+        } else {
+            names.add(typeName(type.asText()));
+        }
+        return String.join(" or ", names);
+    }
+
+    private static String typeName(String type) {
+        return switch (type) {
+            case "integer" -> "an integer";
+            case "number" -> "a number";
+            case "string" -> "a string";
+            case "boolean" -> "true/false";
+            case "object" -> "a mapping";
+            case "array" -> "a list";
+            default -> type;
+        };
+    }
+
+    private static String quotedNumberHint(JsonNode value) {
+        if (value != null && value.isTextual()) {
+            try {
+                Double.parseDouble(value.asText());
+                return " (remove the quotes)";
+            } catch (NumberFormatException notANumber) {
+                return "";
+            }
+        }
+        return "";
+    }
+
+    /** The allowed range of a number, e.g. {@code > 0 and <= 1}, or {@code between 8 and 8192}. */
+    static String range(JsonNode schema) {
+        boolean integer = schema.path("type").toString().contains("integer");
+        if (integer && schema.has("minimum") && schema.has("maximum")) {
+            return "between " + schema.get("minimum").asText() + " and " + schema.get("maximum").asText();
+        }
+        List<String> parts = new ArrayList<>();
+        if (schema.has("minimum")) {
+            parts.add(">= " + schema.get("minimum").asText());
+        }
+        if (schema.has("exclusiveMinimum")) {
+            parts.add("> " + schema.get("exclusiveMinimum").asText());
+        }
+        if (schema.has("maximum")) {
+            parts.add("<= " + schema.get("maximum").asText());
+        }
+        if (schema.has("exclusiveMaximum")) {
+            parts.add("< " + schema.get("exclusiveMaximum").asText());
+        }
+        return parts.stream().collect(Collectors.joining(" and "));
+    }
+
+    private static String pointer(NodePath path) {
+        String pointer = "";
+        for (int i = 0; i < path.getNameCount(); i++) {
+            pointer = RecipeDocument.child(pointer, String.valueOf(path.getElement(i)));
+        }
+        return pointer;
+    }
+
+    private static JsonNode readSchema() {
+        try (InputStream in = RecipeSchema.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("resource " + RESOURCE + " is missing from the classpath");
+            }
+            return new ObjectMapper().readTree(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,16 @@
+package dev.finetune4j.recipe;
+
+/** Learning-rate schedule after warm-up. */
+public enum Schedule {
+    LINEAR, COSINE, CONSTANT;
+
+    /** The spelling used in recipes, e.g. {@code linear}. */
+    public String recipeName() {
+        return RecipeNames.of(this);
+    }
+
+    /** Parses the recipe spelling; throws IllegalArgumentException naming the allowed values. */
+    public static Schedule parse(String text) {
+        return RecipeNames.parse(Schedule.class, text);
+    }
+}

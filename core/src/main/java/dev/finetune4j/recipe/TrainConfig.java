@@ -1,0 +1,51 @@
+package dev.finetune4j.recipe;
+
+/**
+ * The optimisation loop.
+ *
+ * @param maxSteps if set, training stops after this many optimizer steps, whatever {@code epochs} says
+ * @param headLearningRate {@code null}: the same as {@code learningRate}
+ * @param maxGradNorm 0 disables gradient clipping
+ * @param hiddenDropout {@code null}: the model's; else overrides hidden and attention dropout
+ * @param evalEverySteps {@code null}: evaluate at the end of every epoch
+ * @param earlyStopping {@code null} when disabled
+ * @param threads {@code null}: all cores
+ */
+public record TrainConfig(
+        int epochs,
+        Integer maxSteps,
+        int batchSize,
+        int evalBatchSize,
+        double learningRate,
+        Double headLearningRate,
+        double weightDecay,
+        double warmupRatio,
+        Schedule schedule,
+        double maxGradNorm,
+        Double hiddenDropout,
+        Integer evalEverySteps,
+        EarlyStopping earlyStopping,
+        Integer threads) {
+
+    public TrainConfig {
+        Checks.atLeast(epochs, 1, "train.epochs");
+        Checks.atLeast(maxSteps, 1, "train.max_steps");
+        Checks.atLeast(batchSize, 1, "train.batch_size");
+        Checks.atLeast(evalBatchSize, 1, "train.eval_batch_size");
+        Checks.check(learningRate > 0, "train.learning_rate must be > 0, got " + learningRate);
+        Checks.check(headLearningRate == null || headLearningRate > 0,
+                "train.head_learning_rate must be > 0, got " + headLearningRate);
+        Checks.check(weightDecay >= 0, "train.weight_decay must be >= 0, got " + weightDecay);
+        Checks.fraction(warmupRatio, "train.warmup_ratio");
+        Checks.notNull(schedule, "train.schedule");
+        Checks.check(maxGradNorm >= 0, "train.max_grad_norm must be >= 0, got " + maxGradNorm);
+        Checks.fraction(hiddenDropout, "train.hidden_dropout");
+        Checks.atLeast(evalEverySteps, 1, "train.eval_every_steps");
+        Checks.atLeast(threads, 1, "train.threads");
+    }
+
+    /** The head's learning rate, which defaults to the encoder's. */
+    public double effectiveHeadLearningRate() {
+        return headLearningRate != null ? headLearningRate : learningRate;
+    }
+}

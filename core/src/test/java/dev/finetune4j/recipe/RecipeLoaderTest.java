@@ -1,0 +1,344 @@
+package dev.finetune4j.recipe;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.finetune4j.UserError;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RecipeLoaderTest {
+    @TempDir
+    Path dir;
+
+    Path recipe;
+
+    @BeforeEach
+    void dataFiles() throws IOException {
+        Files.createDirectories(dir.resolve("data"));
+        Files.writeString(dir.resolve("data/train.jsonl"), "{\"text\": \"hi\", \"label\": \"ham\"}\n");
+        Files.writeString(dir.resolve("data/dev.csv"), "text,label\nhi,ham\n");
+        recipe = dir.resolve("recipe.yaml");
+    }
+
+    private Recipe load(String yaml, String... overrides) throws IOException {
+        Files.writeString(recipe, yaml);
+        return RecipeLoader.load(recipe, List.of(overrides));
+    }
+
+    private RecipeError error(String yaml, String... overrides) throws IOException {
+        Files.writeString(recipe, yaml);
+        return catchThrowableOfType(RecipeError.class, () -> RecipeLoader.load(recipe, List.of(overrides)));
+    }
+
+    private static final String MINIMAL = """
+            name: spam
+            model: all-minilm-l6-v2
+            data:
+              train: data/train.jsonl
+            """;
+
+    @Test
+    void appliesEveryDefault() throws IOException {
+        Recipe r = load(MINIMAL);
+
+        assertThat(r.name()).isEqualTo("spam");
+        assertThat(r.task()).isEqualTo("text-classification");
+        assertThat(r.model()).isEqualTo("all-minilm-l6-v2");
+        assertThat(r.seed()).isEqualTo(42);
+        assertThat(r.baseDir()).isEqualTo(dir.toAbsolutePath().normalize());
+        assertThat(r.data()).isEqualTo(new DataConfig(dir.resolve("data/train.jsonl"), null, null, DataFormat.AUTO,
+                "text", "label", 128, 0.1, 0.1, true, OnBadLine.SKIP));
+        assertThat(r.head()).isEqualTo(new HeadConfig(Pooling.POOLER, null));
+        assertThat(r.strategy()).isEqualTo(Strategy.FULL);
+        assertThat(r.train()).isEqualTo(new TrainConfig(3, null, 32, 64, 5.0e-5, null, 0.01, 0.1, Schedule.LINEAR,
+                1.0, null, null, new EarlyStopping("macro_f1", 2, 0.0), null));
+        assertThat(r.train().earlyStopping().higherIsBetter()).isTrue();
+    }
+
+    @Test
+    void resolvesDataPathsAgainstTheRecipeDirectoryNotTheWorkingDirectory() throws IOException {
+        Recipe r = load(MINIMAL + "  validation: ./data/../data/dev.csv\n");
+
+        assertThat(r.data().train()).isEqualTo(dir.resolve("data/train.jsonl")).isAbsolute();
+        assertThat(r.data().validation()).isEqualTo(dir.resolve("data/dev.csv"));
+        assertThat(r.data().formatOf(r.data().validation())).isEqualTo(DataFormat.CSV);
+        assertThat(Path.of("data/train.jsonl")).doesNotExist();
+    }
+
+    @Test
+    void overridesSetNestedValuesNullAndFalse() throws IOException {
+        Recipe r = load(MINIMAL + "  validation: data/dev.csv\ntrain:\n  epochs: 5\n",
+                "train.learning_rate=1e-4",
+                "train.early_stopping=false",
+                "data.validation=null",
+                "head.pooling=mean",
+                "train.max_steps=100",
+                "seed=7");
+
+        assertThat(r.train().learningRate()).isEqualTo(1e-4);
+        assertThat(r.train().earlyStopping()).isNull();
+        assertThat(r.data().validation()).isNull();
+        assertThat(r.head().pooling()).isEqualTo(Pooling.MEAN);
+        assertThat(r.train().maxSteps()).isEqualTo(100);
+        assertThat(r.train().epochs()).as("keys next to an override stay").isEqualTo(5);
+        assertThat(r.seed()).isEqualTo(7);
+    }
+
+    @Test
+    void overrideCanTurnDisabledEarlyStoppingBackOn() throws IOException {
+        Recipe r = load(MINIMAL + "train:\n  early_stopping: false\n", "train.early_stopping.metric=loss");
+
+        assertThat(r.train().earlyStopping()).isEqualTo(new EarlyStopping("loss", 2, 0.0));
+        assertThat(r.train().earlyStopping().higherIsBetter()).isFalse();
+    }
+
+    @Test
+    void earlyStoppingTrueMeansTheDefaults() throws IOException {
+        assertThat(load(MINIMAL + "train:\n  early_stopping: true\n").train().earlyStopping())
+                .isEqualTo(EarlyStopping.defaults());
+    }
+
+    @Test
+    void unknownKeyIsReportedAtItsLineWithTheClosestKey() throws IOException {
+        RecipeError e = error(MINIMAL + "train:\n  epochs: 2\n  learnig_rate: 0.1\n");
+
+        assertThat(e.problems()).containsExactly(new Problem(recipe.toString(), 7, 3,
+                "property 'learnig_rate' is not defined in 'train' — did you mean 'learning_rate'?"));
+        assertThat(e.getMessage()).isEqualTo(recipe + ":7:3: property 'learnig_rate' is not defined in 'train'"
+                + " — did you mean 'learning_rate'?");
+        assertThat(e).isInstanceOf(UserError.class);
+    }
+
+    @Test
+    void unknownKeyWithNothingCloseListsTheAllowedKeys() throws IOException {
+        RecipeError e = error(MINIMAL + "head:\n  activation: relu\n");
+
+        assertThat(e.problems()).singleElement().satisfies(p -> {
+            assertThat(p.line()).isEqualTo(6);
+            assertThat(p.column()).isEqualTo(3);
+            assertThat(p.message()).isEqualTo("property 'activation' is not defined in 'head' — allowed: pooling, dropout");
+        });
+    }
+
+    @Test
+    void enumErrorNamesTheAllowedValues() throws IOException {
+        RecipeError e = error(MINIMAL + "  format: jsonn\nstrategy: lora\n");
+
+        assertThat(e.problems()).extracting(Problem::toString).containsExactly(
+                recipe + ":5:11: 'data.format' must be one of: auto, jsonl, csv, tsv; got the string 'jsonn'"
+                        + " — did you mean 'jsonl'?",
+                recipe + ":6:11: 'strategy' must be one of: full, feature-extraction; got the string 'lora'");
+    }
+
+    @Test
+    void outOfRangeNumbersSayTheRange() throws IOException {
+        RecipeError e = error(MINIMAL + "  max_length: 4\n  test_fraction: 1.0\ntrain:\n  learning_rate: 0\n");
+
+        assertThat(e.problems()).extracting(Problem::line, Problem::column, Problem::message).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(5, 15, "'data.max_length' must be between 8 and 8192, got 4"),
+                org.assertj.core.groups.Tuple.tuple(6, 18, "'data.test_fraction' must be >= 0 and < 1, got 1.0"),
+                org.assertj.core.groups.Tuple.tuple(8, 18, "'train.learning_rate' must be > 0 and <= 1, got 0"));
+    }
+
+    @Test
+    void wrongTypesSayWhatWasExpected() throws IOException {
+        RecipeError e = error(MINIMAL + "train:\n  epochs: three\n  batch_size: '16'\n  max_steps: 2.5\n");
+
+        assertThat(e.problems()).extracting(Problem::message).containsExactly(
+                "'train.epochs' must be an integer, got the string 'three'",
+                "'train.batch_size' must be an integer, got the string '16' (remove the quotes)",
+                "'train.max_steps' must be an integer or null, got the number 2.5");
+    }
+
+    @Test
+    void reportsEveryProblemAtOnceInLineOrder() throws IOException {
+        RecipeError e = error("""
+                name: spam
+                optimiser: adamw
+                data:
+                  train: data/missing.jsonl
+                  format: xml
+                train:
+                  batch_size: 0
+                """);
+
+        assertThat(e.problems()).extracting(Problem::line).containsExactly(0, 2, 4, 5, 7);
+        assertThat(e.problems().get(0).message()).isEqualTo("missing required property 'model'");
+        assertThat(e.getMessage()).startsWith("5 problems in " + recipe + ":\n"
+                + "  " + recipe + ": missing required property 'model'\n"
+                + "  " + recipe + ":2:1: property 'optimiser' is not defined — allowed: name, task, model, seed, data,"
+                + " head, strategy, train\n");
+    }
+
+    @Test
+    void missingTrainFileNamesTheResolvedPathAndTheRecipeLine() throws IOException {
+        RecipeError e = error("name: spam\nmodel: m\ndata:\n  train: data/nope.jsonl\n");
+
+        assertThat(e.getMessage()).isEqualTo(recipe + ":4:10: 'data.train': file not found: "
+                + dir.resolve("data/nope.jsonl").toAbsolutePath().normalize());
+    }
+
+    @Test
+    void missingRequiredKeys() throws IOException {
+        assertThat(error("name: spam\nmodel: m\n").getMessage())
+                .isEqualTo(recipe + ": missing required property 'data' (with at least 'data.train')");
+        assertThat(error("name: spam\nmodel: m\ndata:\n  format: csv\n").getMessage())
+                .isEqualTo(recipe + ":3:1: missing required property 'data.train'");
+    }
+
+    @Test
+    void overrideOfAnUnknownKeyIsAnErrorNamingTheOverride() throws IOException {
+        RecipeError e = error(MINIMAL, "train.lr=1e-4", "trian.epochs=2", "train.epochs=-1", "oops");
+
+        assertThat(e.problems()).extracting(Problem::toString).containsExactly(
+                "--set train.lr=1e-4: property 'lr' is not defined in 'train' — allowed: epochs, max_steps, batch_size,"
+                        + " eval_batch_size, learning_rate, head_learning_rate, weight_decay, warmup_ratio, schedule,"
+                        + " max_grad_norm, hidden_dropout, eval_every_steps, early_stopping, threads",
+                "--set trian.epochs=2: property 'trian' is not defined — did you mean 'train'?",
+                "--set train.epochs=-1: 'train.epochs' must be between 1 and 100000, got -1",
+                "--set oops: expected key.path=value, e.g. --set train.learning_rate=1e-4");
+    }
+
+    @Test
+    void overrideIntoAScalarIsAnError() throws IOException {
+        assertThat(error(MINIMAL, "model.name=x").getMessage()).isEqualTo(
+                "--set model.name=x: 'model' is the string 'all-minilm-l6-v2', not a mapping, so it has no 'name'");
+    }
+
+    @Test
+    void invalidYamlGivesTheParsersLineAndColumn() throws IOException {
+        RecipeError e = error("name: spam\nmodel: m\n  data: x\n");
+
+        assertThat(e.problems()).singleElement().satisfies(p -> {
+            assertThat(p.line()).isEqualTo(3);
+            assertThat(p.column()).isEqualTo(7);
+            assertThat(p.message()).isEqualTo("invalid YAML: mapping values are not allowed here");
+        });
+    }
+
+    @Test
+    void duplicateKeysAreReported() throws IOException {
+        RecipeError e = error(MINIMAL + "seed: 1\nseed: 2\n");
+
+        assertThat(e.getMessage()).isEqualTo(recipe + ":6:1: duplicate key 'seed' (first given at line 5)");
+    }
+
+    @Test
+    void emptyMissingAndNonMappingFiles() throws IOException {
+        assertThat(error("# nothing yet\n").getMessage()).isEqualTo(
+                recipe + ": the file is empty; a recipe needs at least 'name', 'model' and 'data.train'");
+        assertThat(error("- name: spam\n").getMessage()).isEqualTo(
+                recipe + ":1:1: a recipe must be a mapping of keys (name: ..., model: ...), found a list");
+
+        Path missing = dir.resolve("nope.yaml");
+        RecipeError e = catchThrowableOfType(RecipeError.class, () -> RecipeLoader.load(missing, List.of()));
+        assertThat(e.getMessage()).isEqualTo(missing + ": recipe file not found (looked for " + missing + ")");
+    }
+
+    @Test
+    void crossFieldChecks() throws IOException {
+        RecipeError e = error(MINIMAL + """
+                  validation_fraction: 0.6
+                  test_fraction: 0.5
+                  label_column: text
+                """);
+
+        assertThat(e.problems()).extracting(Problem::line, Problem::message).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(6, "'data.validation_fraction' + 'data.test_fraction' must be < 1"
+                        + " (nothing would be left to train on), got 0.6 + 0.5"),
+                org.assertj.core.groups.Tuple.tuple(7, "'data.text_column' and 'data.label_column' are both 'text'"));
+    }
+
+    @Test
+    void earlyStoppingNeedsAValidationSet() throws IOException {
+        RecipeError e = error(MINIMAL + "  validation_fraction: 0\n");
+
+        assertThat(e.getMessage()).contains("early stopping needs a validation set");
+        assertThat(load(MINIMAL + "  validation_fraction: 0\ntrain:\n  early_stopping: false\n").train().earlyStopping())
+                .isNull();
+    }
+
+    @Test
+    void unknownExtensionNeedsAnExplicitFormat() throws IOException {
+        Files.writeString(dir.resolve("data/train.txt"), "hi\tham\n");
+        String yaml = "name: spam\nmodel: m\ndata:\n  train: data/train.txt\n";
+
+        assertThat(error(yaml).getMessage()).isEqualTo(recipe + ":4:10: 'data.train': cannot tell the format of"
+                + " 'train.txt' from its extension (.jsonl, .csv or .tsv); set data.format to jsonl, csv or tsv");
+        assertThat(load(yaml, "data.format=tsv").data().format()).isEqualTo(DataFormat.TSV);
+    }
+
+    @Test
+    void fullRecipeRoundTripsThroughResolved() throws IOException {
+        Recipe r = load("""
+                name: spam-v2
+                task: text-classification
+                model: models/my-bert
+                seed: 7
+                data:
+                  train: data/train.jsonl
+                  validation: data/dev.csv
+                  test: null
+                  format: auto
+                  text_column: body
+                  label_column: category
+                  max_length: 256
+                  validation_fraction: 0.2
+                  test_fraction: 0.15
+                  drop_duplicates: false
+                  on_bad_line: fail
+                head:
+                  pooling: cls
+                  dropout: 0.2
+                strategy: feature-extraction
+                train:
+                  epochs: 4
+                  max_steps: 1000
+                  batch_size: 16
+                  eval_batch_size: 128
+                  learning_rate: 3.0e-5
+                  head_learning_rate: 1.0e-3
+                  weight_decay: 0.0
+                  warmup_ratio: 0.06
+                  schedule: cosine
+                  max_grad_norm: 0
+                  hidden_dropout: 0.05
+                  eval_every_steps: 200
+                  early_stopping:
+                    metric: loss
+                    patience: 3
+                    min_delta: 0.001
+                  threads: 4
+                """);
+
+        String yaml = RecipeLoader.toYaml(r.resolved());
+        Path copy = dir.resolve("resolved.yaml");
+        Files.writeString(copy, yaml);
+        Recipe again = RecipeLoader.load(copy, List.of());
+
+        assertThat(again).isEqualTo(r);
+        assertThat(r.resolved()).containsEntry("strategy", "feature-extraction")
+                .containsKeys("name", "task", "model", "seed", "data", "head", "strategy", "train");
+        assertThat(yaml).contains("train: data/train.jsonl", "test: null", "learning_rate: 3.0E-5");
+        assertThat(r.train().effectiveHeadLearningRate()).isEqualTo(1.0e-3);
+    }
+
+    @Test
+    void resolvedOfTheDefaultsNamesEveryKey() throws IOException {
+        var resolved = load(MINIMAL).resolved();
+
+        assertThat(resolved.keySet()).containsExactly("name", "task", "model", "seed", "data", "head", "strategy", "train");
+        @SuppressWarnings("unchecked")
+        var train = (java.util.Map<String, Object>) resolved.get("train");
+        assertThat(train).containsEntry("learning_rate", 5.0e-5).containsEntry("max_steps", null)
+                .containsEntry("early_stopping", java.util.Map.of("metric", "macro_f1", "patience", 2, "min_delta", 0.0));
+        assertThat(train.keySet()).containsExactlyElementsOf(
+                RecipeSchema.propertyNames(RecipeSchema.at("/train")));
+    }
+}
