@@ -12,4 +12,12 @@ public enum Pooling {
     public String recipeName() {
         return name().toLowerCase(java.util.Locale.ROOT);
     }
+
+    /** Parses the recipe spelling; throws IllegalArgumentException naming the allowed values. */
+    public static Pooling parse(String text) {
+        for (Pooling p : values()) {
+            if (p.recipeName().equals(text)) return p;
+        }
+        throw new IllegalArgumentException("'" + text + "' is not one of: pooler, cls, mean");
+    }
 }

@@ -8,6 +8,7 @@ import dev.finetune4j.UserError;
 import dev.finetune4j.model.bert.BertConfig;
 import dev.finetune4j.model.bert.BertModel;
 import dev.finetune4j.model.io.HostTensor;
+import dev.finetune4j.train.TrainableModel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -19,7 +20,7 @@ import java.util.Random;
  * dropout, and a linear {@code classifier} sized to the labels. With {@link Pooling#POOLER} it
  * computes exactly what transformers computes for the exported checkpoint.
  */
-public final class SequenceClassifier implements AutoCloseable {
+public final class SequenceClassifier implements TrainableModel<TextBatch>, AutoCloseable {
     public static final String BODY_PREFIX = "bert.";
     private static final double INITIALIZER_RANGE = 0.02;
 
@@ -136,6 +137,7 @@ public final class SequenceClassifier implements AutoCloseable {
     }
 
     /** Logits, [batch, labels]. */
+    @Override
     public NDArray logits(NDManager step, TextBatch in, boolean training) {
         return head(features(step, in, training), training);
     }
@@ -153,7 +155,8 @@ public final class SequenceClassifier implements AutoCloseable {
         return Linear.linear(x, params.get("classifier.weight"), params.get("classifier.bias")).singletonOrThrow();
     }
 
-    public static boolean isHead(String parameterName) {
+    @Override
+    public boolean isHead(String parameterName) {
         return parameterName.startsWith("classifier.");
     }
 
@@ -161,6 +164,7 @@ public final class SequenceClassifier implements AutoCloseable {
         return config;
     }
 
+    @Override
     public ParameterStore parameters() {
         return params;
     }

@@ -1,5 +1,7 @@
 package dev.finetune4j.recipe;
 
+import dev.finetune4j.model.Pooling;
+
 /**
  * The classification head put on top of the encoder.
  *

@@ -1,5 +1,7 @@
 package dev.finetune4j.train;
 
+import dev.finetune4j.recipe.Schedule;
+
 /**
  * The learning-rate multiplier as a pure function of the optimizer step (0-based), as in Hugging
  * Face's {@code get_*_schedule_with_warmup}: linear warmup from 0 over {@code warmupSteps}, then
@@ -9,9 +11,7 @@ package dev.finetune4j.train;
 public interface LearningRateSchedule {
     double factor(long step);
 
-    enum Shape { LINEAR, COSINE, CONSTANT }
-
-    static LearningRateSchedule of(Shape shape, long warmupSteps, long totalSteps) {
+    static LearningRateSchedule of(Schedule shape, long warmupSteps, long totalSteps) {
         if (totalSteps <= 0) throw new IllegalArgumentException("totalSteps must be positive");
         long warmup = Math.min(Math.max(warmupSteps, 0), totalSteps);
         return step -> {

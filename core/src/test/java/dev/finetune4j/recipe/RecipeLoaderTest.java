@@ -1,5 +1,6 @@
 package dev.finetune4j.recipe;
 
+import dev.finetune4j.model.Pooling;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 

@@ -1,0 +1,84 @@
+package dev.finetune4j.cli;
+
+import dev.finetune4j.train.TrainingListener;
+import dev.finetune4j.train.TrainingResult;
+import java.io.PrintStream;
+import java.time.Duration;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/**
+ * Training progress on the console: a live bar with loss, examples/s and ETA on a terminal; one
+ * plain log line about every 10 seconds otherwise (CI logs, pipes), instead of '\r' updates that
+ * pile up into one endless line.
+ */
+final class ConsoleProgress implements TrainingListener {
+    private static final long LOG_EVERY_NANOS = 10_000_000_000L;
+    private final PrintStream out;
+    private final boolean terminal;
+    private ProgressBar bar;
+    private long startNanos;
+    private long lastLogNanos;
+    private long totalSteps;
+
+    ConsoleProgress(PrintStream out) {
+        this.out = out;
+        this.terminal = System.console() != null && System.getenv("FT4J_PLAIN_PROGRESS") == null;
+    }
+
+    @Override
+    public void onStart(long totalSteps, int epochs, int trainExamples) {
+        this.totalSteps = totalSteps;
+        startNanos = lastLogNanos = System.nanoTime();
+        out.printf("training: %d examples, %d steps%n", trainExamples, totalSteps);
+        if (terminal) {
+            bar = new ProgressBarBuilder().setTaskName("train").setInitialMax(totalSteps)
+                    .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).showSpeed()
+                    .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(out)).build();
+        }
+    }
+
+    @Override
+    public void onStep(Step s) {
+        String extra = String.format("epoch %d loss %.4f lr %.2e %.1f ex/s", s.epoch() + 1, s.loss(), s.learningRate(),
+                s.examplesPerSecond());
+        if (bar != null) {
+            bar.stepTo(s.step());
+            bar.setExtraMessage(extra);
+            return;
+        }
+        long now = System.nanoTime();
+        if (now - lastLogNanos >= LOG_EVERY_NANOS || s.step() == s.totalSteps()) {
+            lastLogNanos = now;
+            double elapsed = (now - startNanos) / 1e9;
+            double eta = s.step() == 0 ? 0 : elapsed / s.step() * (totalSteps - s.step());
+            out.printf("step %d/%d  %s  elapsed %s  eta %s%n", s.step(), s.totalSteps(), extra, fmt(elapsed), fmt(eta));
+        }
+    }
+
+    @Override
+    public void onEvaluation(Evaluation e) {
+        if (bar != null) bar.pause();
+        out.printf("%svalidation after step %d (epoch %d): %s = %.4f%s%s%n", bar != null ? "\n" : "", e.step(),
+                e.epoch() + 1, "metric", e.metric(), e.improved() ? "  (best so far)" : "",
+                e.stopping() ? "  -> early stopping" : "");
+        if (bar != null) bar.resume();
+    }
+
+    @Override
+    public void onEnd(TrainingResult r) {
+        if (bar != null) {
+            bar.close();
+            bar = null;
+        }
+        out.printf("trained %d steps in %s (%.1f examples/s)%s%n", r.steps(), fmt(r.trainSeconds()),
+                r.examplesPerSecond(), r.stoppedEarly() ? ", stopped early" : "");
+    }
+
+    private static String fmt(double seconds) {
+        Duration d = Duration.ofSeconds(Math.round(seconds));
+        return d.toHours() > 0 ? String.format("%dh%02dm%02ds", d.toHours(), d.toMinutesPart(), d.toSecondsPart())
+                : String.format("%dm%02ds", d.toMinutesPart(), d.toSecondsPart());
+    }
+}

@@ -1,0 +1,56 @@
+package dev.finetune4j.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
+import dev.finetune4j.TensorRuntime;
+import dev.finetune4j.data.LengthBucketBatcher;
+import dev.finetune4j.eval.ClassificationMetrics;
+import dev.finetune4j.eval.ClassificationReport;
+import java.util.List;
+
+/** Runs a model in inference mode over a split and scores it. */
+public final class Evaluator {
+    private Evaluator() {}
+
+    /** Class probabilities [n][classes], in the order of {@code data}. */
+    public static <B> float[][] probabilities(TrainableModel<B> model, LabelledInputs<B> data, int batchSize) {
+        int n = data.size();
+        int[] lengths = new int[n];
+        for (int i = 0; i < n; i++) lengths[i] = data.length(i);
+        float[][] out = new float[n][];
+        // Grad mode is per thread in PyTorch: make sure no graph is recorded whichever thread runs this.
+        JniUtils.setGradMode(false);
+        try (NDManager base = TensorRuntime.newManager()) {
+            for (int[] batch : LengthBucketBatcher.sequential(lengths, batchSize)) {
+                try (NDManager scope = base.newSubManager()) {
+                    NDArray probs = model.logits(scope, data.collate(scope, batch), false).softmax(-1);
+                    float[] flat = probs.toFloatArray();
+                    int k = (int) probs.getShape().get(1);
+                    for (int i = 0; i < batch.length; i++) {
+                        float[] row = new float[k];
+                        System.arraycopy(flat, i * k, row, 0, k);
+                        out[batch[i]] = row;
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    public static <B> ClassificationReport evaluate(TrainableModel<B> model, LabelledInputs<B> data,
+            List<String> labels, int batchSize) {
+        float[][] probs = probabilities(model, data, batchSize);
+        return ClassificationMetrics.compute(data.labels(), argmax(probs), probs, labels);
+    }
+
+    public static int[] argmax(float[][] probs) {
+        int[] out = new int[probs.length];
+        for (int i = 0; i < probs.length; i++) {
+            int best = 0;
+            for (int j = 1; j < probs[i].length; j++) if (probs[i][j] > probs[i][best]) best = j;
+            out[i] = best;
+        }
+        return out;
+    }
+}

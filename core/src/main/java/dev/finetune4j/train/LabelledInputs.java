@@ -1,0 +1,28 @@
+package dev.finetune4j.train;
+
+import ai.djl.ndarray.NDManager;
+
+/**
+ * A labelled split in the form a model consumes, whatever the modality: the trainer only needs
+ * labels, a cost per example for length bucketing, and a way to turn some examples into a batch.
+ *
+ * @param <B> the batch type the model takes (token ids, images, cached features ...)
+ */
+public interface LabelledInputs<B> {
+    int size();
+
+    /** Class index of example {@code i}. */
+    int label(int i);
+
+    /** A cost proxy (tokens for text); batches group similar lengths to reduce padding. */
+    int length(int i);
+
+    /** The batch of the given examples, created in {@code step} (closed after the step). */
+    B collate(NDManager step, int[] indices);
+
+    default int[] labels() {
+        int[] y = new int[size()];
+        for (int i = 0; i < y.length; i++) y[i] = label(i);
+        return y;
+    }
+}

@@ -1,0 +1,168 @@
+package dev.finetune4j.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.training.GradientCollector;
+import dev.finetune4j.TensorRuntime;
+import dev.finetune4j.data.LengthBucketBatcher;
+import dev.finetune4j.eval.ClassificationReport;
+import dev.finetune4j.eval.Metric;
+import dev.finetune4j.model.ParameterStore;
+import dev.finetune4j.model.io.HostTensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The training loop: batches by length bucket, forward and backward in a step-scoped manager,
+ * clip and update, evaluate on validation on schedule, stop early and restore the best weights.
+ */
+public final class Trainer {
+    /**
+     * @param headLearningRate the learning rate of the new head's parameters
+     * @param evalEverySteps null = evaluate at the end of every epoch
+     * @param patience null = no early stopping (the best weights are still restored when a
+     *     validation split exists)
+     */
+    public record Options(int epochs, Integer maxSteps, int batchSize, int evalBatchSize, double learningRate,
+            double headLearningRate, double weightDecay, double warmupRatio, dev.finetune4j.recipe.Schedule schedule,
+            double maxGradNorm, Integer evalEverySteps, Metric metric, Integer patience, double minDelta, long seed) {
+        public Options {
+            if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1");
+            if (batchSize < 1 || evalBatchSize < 1) throw new IllegalArgumentException("batch sizes must be >= 1");
+        }
+    }
+
+    private final Options options;
+
+    public Trainer(Options options) {
+        this.options = options;
+    }
+
+    public <B> TrainingResult fit(TrainableModel<B> model, LabelledInputs<B> train, LabelledInputs<B> validation,
+            List<String> labels, TrainingListener listener) {
+        ParameterStore params = model.parameters();
+        int[] lengths = new int[train.size()];
+        for (int i = 0; i < lengths.length; i++) lengths[i] = train.length(i);
+        long batchesPerEpoch = (train.size() + options.batchSize() - 1) / options.batchSize();
+        long totalSteps = options.maxSteps() != null ? options.maxSteps() : options.epochs() * batchesPerEpoch;
+        LearningRateSchedule schedule = LearningRateSchedule.of(options.schedule(),
+                Math.round(options.warmupRatio() * totalSteps), totalSteps);
+        boolean validate = validation != null && validation.size() > 0;
+        EarlyStopping stopper = new EarlyStopping(options.metric().higherIsBetter(),
+                options.patience() != null ? options.patience() : Integer.MAX_VALUE, options.minDelta());
+        List<AdamW.Group> groups = new ArrayList<>();
+        double headMultiplier = options.headLearningRate() / options.learningRate();
+        groups.addAll(AdamW.decayGroups(params, options.weightDecay(), 1.0, n -> !model.isHead(n), "body_"));
+        groups.addAll(AdamW.decayGroups(params, options.weightDecay(), headMultiplier, model::isHead, "head_"));
+
+        List<TrainingListener.Evaluation> evaluations = new ArrayList<>();
+        List<Double> epochLosses = new ArrayList<>();
+        Map<String, HostTensor> bestWeights = null;
+        long step = 0, examples = 0;
+        double trainNanos = 0;
+        boolean stop = false;
+        int epoch = 0;
+        listener.onStart(totalSteps, options.epochs(), train.size());
+        try (NDManager base = TensorRuntime.newManager();
+                AdamW optimizer = new AdamW(params, groups, 0.9, 0.999, 1e-8)) {
+            while (!stop && step < totalSteps) {
+                double lossSum = 0;
+                int lossCount = 0;
+                for (int[] batch : LengthBucketBatcher.epoch(lengths, options.batchSize(), options.seed(), epoch)) {
+                    if (step >= totalSteps) break;
+                    long t0 = System.nanoTime();
+                    double lr = options.learningRate() * schedule.factor(step);
+                    double loss, norm;
+                    try (NDManager scope = base.newSubManager()) {
+                        B inputs = train.collate(scope, batch);
+                        NDArray lossArray;
+                        try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+                            lossArray = crossEntropy(model.logits(scope, inputs, true), labelsOf(scope, train, batch));
+                            gc.backward(lossArray);
+                        }
+                        norm = optimizer.step(scope, lr, options.maxGradNorm());
+                        loss = lossArray.getFloat();
+                    }
+                    if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
+                        throw new NumericalFault(step, loss, norm);
+                    }
+                    trainNanos += System.nanoTime() - t0;
+                    step++;
+                    examples += batch.length;
+                    lossSum += loss * batch.length;
+                    lossCount += batch.length;
+                    listener.onStep(new TrainingListener.Step(step, totalSteps, epoch, loss, lr, norm, examples,
+                            examples / (trainNanos / 1e9)));
+                    boolean evalNow = options.evalEverySteps() != null
+                            ? step % options.evalEverySteps() == 0 || step == totalSteps
+                            : false;
+                    if (validate && evalNow) {
+                        TrainingListener.Evaluation ev = evaluate(model, validation, labels, stopper, step, epoch);
+                        evaluations.add(ev);
+                        listener.onEvaluation(ev);
+                        if (ev.improved()) bestWeights = snapshot(params);
+                        if (ev.stopping()) {
+                            stop = true;
+                            break;
+                        }
+                    }
+                }
+                epochLosses.add(lossCount == 0 ? Double.NaN : lossSum / lossCount);
+                if (!stop && validate && options.evalEverySteps() == null) {
+                    TrainingListener.Evaluation ev = evaluate(model, validation, labels, stopper, step, epoch);
+                    evaluations.add(ev);
+                    listener.onEvaluation(ev);
+                    if (ev.improved()) bestWeights = snapshot(params);
+                    stop = ev.stopping();
+                }
+                epoch++;
+            }
+        }
+        if (bestWeights != null) params.copyFrom(bestWeights);
+        TrainingResult result = new TrainingResult(step, epoch, validate ? stopper.bestStep() : step,
+                validate ? stopper.best() : Double.NaN, stop, trainNanos / 1e9,
+                trainNanos == 0 ? 0 : examples / (trainNanos / 1e9), evaluations, epochLosses);
+        listener.onEnd(result);
+        return result;
+    }
+
+    private <B> TrainingListener.Evaluation evaluate(TrainableModel<B> model, LabelledInputs<B> validation,
+            List<String> labels, EarlyStopping stopper, long step, int epoch) {
+        ClassificationReport report = Evaluator.evaluate(model, validation, labels, options.evalBatchSize());
+        double value = options.metric().value(report);
+        EarlyStopping.Decision d = stopper.update(value, step);
+        return new TrainingListener.Evaluation(step, epoch, report, value, d == EarlyStopping.Decision.IMPROVED,
+                d == EarlyStopping.Decision.STOP);
+    }
+
+    private static Map<String, HostTensor> snapshot(ParameterStore params) {
+        Map<String, HostTensor> out = new java.util.LinkedHashMap<>();
+        for (String name : params.all().keySet()) {
+            if (params.isTrainable(name)) out.put(name, params.toHost(name));
+        }
+        return out;
+    }
+
+    private static NDArray labelsOf(NDManager scope, LabelledInputs<?> data, int[] batch) {
+        int[] y = new int[batch.length];
+        for (int i = 0; i < batch.length; i++) y[i] = data.label(batch[i]);
+        return scope.create(y);
+    }
+
+    /** Mean cross-entropy of logits [batch, classes] against class indices [batch]. */
+    public static NDArray crossEntropy(NDArray logits, NDArray classIndices) {
+        NDArray oneHot = classIndices.oneHot((int) logits.getShape().get(1), DataType.FLOAT32);
+        return logits.logSoftmax(-1).mul(oneHot).sum(new int[] {1}).neg().mean();
+    }
+
+    /** The loss or gradient norm went NaN or infinite: the run cannot continue as configured. */
+    public static final class NumericalFault extends RuntimeException {
+        public NumericalFault(long step, double loss, double norm) {
+            super("training diverged at step " + (step + 1) + " (loss " + loss + ", gradient norm " + norm
+                    + "): lower train.learning_rate or set train.max_grad_norm");
+        }
+    }
+}

@@ -1,0 +1,26 @@
+package dev.finetune4j.train;
+
+import dev.finetune4j.eval.ClassificationReport;
+
+/** Observes a training run; every method is optional. Listeners never change the run. */
+public interface TrainingListener {
+    /** After each optimizer step. */
+    record Step(long step, long totalSteps, int epoch, double loss, double learningRate, double gradNorm,
+            long examplesSeen, double examplesPerSecond) {}
+
+    /** After each evaluation on the validation split. */
+    record Evaluation(long step, int epoch, ClassificationReport report, double metric, boolean improved,
+            boolean stopping) {}
+
+    default void onStart(long totalSteps, int epochs, int trainExamples) {}
+
+    default void onStep(Step step) {}
+
+    default void onEvaluation(Evaluation evaluation) {}
+
+    default void onEnd(TrainingResult result) {}
+
+    static TrainingListener none() {
+        return new TrainingListener() {};
+    }
+}

@@ -1,0 +1,16 @@
+package dev.finetune4j.train;
+
+import java.util.List;
+
+/**
+ * What a finished run did. {@code bestStep} is the step whose weights the model holds at the end
+ * (the last step when there was no validation).
+ */
+public record TrainingResult(long steps, int epochsStarted, long bestStep, double bestMetric, boolean stoppedEarly,
+        double trainSeconds, double examplesPerSecond, List<TrainingListener.Evaluation> evaluations,
+        List<Double> epochLosses) {
+    public TrainingResult {
+        evaluations = List.copyOf(evaluations);
+        epochLosses = List.copyOf(epochLosses);
+    }
+}
