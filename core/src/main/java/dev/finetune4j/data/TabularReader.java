@@ -180,8 +180,8 @@ public final class TabularReader {
             }
             JsonToken trailing = p.nextToken();
             if (trailing != null) {
-                return "invalid JSON (unexpected " + describe(trailing) + " after the object at column "
-                        + p.currentLocation().getColumnNr() + ")";
+                return "invalid JSON (extra content after the object at column "
+                        + p.currentLocation().getColumnNr() + "; one object per line)";
             }
             return problem;
         } catch (JsonProcessingException e) {

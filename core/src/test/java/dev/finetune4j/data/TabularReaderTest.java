@@ -43,11 +43,12 @@ class TabularReaderTest {
     void malformedJsonlIsSkippedWithReasons() {
         RawData data = TabularReader.read(resource("malformed.jsonl"), Format.AUTO, "text", "label", OnBadLine.SKIP);
         assertThat(data.rows()).extracting(RawRow::line).containsExactly(1, 6);
-        assertThat(data.badLines()).extracting(BadLine::line).containsExactly(2, 3, 4, 5);
+        assertThat(data.badLines()).extracting(BadLine::line).containsExactly(2, 3, 4, 5, 7);
         assertThat(data.badLines().get(0).reason()).startsWith("invalid JSON (");
         assertThat(data.badLines().get(1).reason()).contains("not a JSON object").contains("array");
         assertThat(data.badLines().get(2).reason()).contains("\"text\" is an array");
         assertThat(data.badLines().get(3).reason()).startsWith("invalid JSON");
+        assertThat(data.badLines().get(4).reason()).contains("extra content after the object");
     }
 
     @Test
