@@ -118,6 +118,10 @@ public final class TabularReader {
     // ---- JSONL ----
 
     private static void readJsonl(Path file, String content, String textKey, String labelKey, Sink sink) {
+        if (content.stripLeading().startsWith("[")) {
+            throw new UserError(file + " holds a JSON array, but JSON data files must be JSON Lines: one {...}"
+                    + " object per line — convert it, e.g. jq -c '.[]' " + file.getFileName() + " > data.jsonl");
+        }
         Set<String> keysSeen = new LinkedHashSet<>();
         boolean textSeen = false;
         boolean labelSeen = false;
@@ -218,6 +222,7 @@ public final class TabularReader {
             List<DelimitedRecord> records, String delimiter) {
         int at = 0;
         while (at < records.size() && records.get(at).blank()) at++;
+        if (at == records.size()) throw new UserError(file + " has no header row (it holds only blank lines)");
         DelimitedRecord header = records.get(at);
         if (header.error() != null) {
             throw new UserError(file + ":" + header.line() + ": cannot read the header row: " + header.error());

@@ -72,6 +72,15 @@ class TabularReaderTest {
     }
 
     @Test
+    void jsonArrayFileIsRejectedWithConversionHint() throws IOException {
+        Path file = write("train.json", "[\n  {\"text\": \"a\", \"label\": \"x\"}\n]\n");
+        assertThatThrownBy(() -> TabularReader.read(file, Format.AUTO, "text", "label", OnBadLine.SKIP))
+                .isInstanceOf(UserError.class)
+                .hasMessageContaining("holds a JSON array")
+                .hasMessageContaining("jq -c '.[]' train.json");
+    }
+
+    @Test
     void csvHandlesBomQuotesEmbeddedNewlinesAndCrlf() {
         RawData data = TabularReader.read(resource("quoted.csv"), Format.AUTO, "text", "label", OnBadLine.FAIL);
         assertThat(data.badLines()).isEmpty();
@@ -158,6 +167,10 @@ class TabularReaderTest {
         assertThatThrownBy(() -> TabularReader.read(headerOnly, Format.AUTO, "text", "label", OnBadLine.FAIL))
                 .isInstanceOf(UserError.class)
                 .hasMessageContaining("header row but no data rows");
+        Path blankRecords = write("b.csv", "\"\"\n\n");
+        assertThatThrownBy(() -> TabularReader.read(blankRecords, Format.AUTO, "text", "label", OnBadLine.FAIL))
+                .isInstanceOf(UserError.class)
+                .hasMessageContaining("has no header row");
         Path unknown = write("data.parquet", "x");
         assertThatThrownBy(() -> TabularReader.read(unknown, Format.AUTO, "text", "label", OnBadLine.FAIL))
                 .isInstanceOf(UserError.class)
