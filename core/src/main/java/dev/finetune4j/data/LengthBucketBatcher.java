@@ -57,6 +57,11 @@ public final class LengthBucketBatcher {
         return batches;
     }
 
+    /** One epoch's batches without keeping a batcher: same as {@code new LengthBucketBatcher(...).epoch(epoch)}. */
+    public static List<int[]> epoch(int[] lengths, int batchSize, long seed, int epoch) {
+        return new LengthBucketBatcher(lengths, batchSize, seed).epoch(epoch);
+    }
+
     /**
      * Evaluation order: all examples by length, longest first (so memory trouble shows in the first
      * batch), in batches of original indices, so that predictions can be put back in input order.

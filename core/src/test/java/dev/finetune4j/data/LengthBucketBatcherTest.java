@@ -49,6 +49,8 @@ class LengthBucketBatcherTest {
         List<int[]> a = new LengthBucketBatcher(lengths, 16, 1).epoch(2);
         List<int[]> b = new LengthBucketBatcher(lengths, 16, 1).epoch(2);
         assertThat(a).usingElementComparator(Arrays::compare).containsExactlyElementsOf(b);
+        assertThat(LengthBucketBatcher.epoch(lengths, 16, 1, 2)).usingElementComparator(Arrays::compare)
+                .containsExactlyElementsOf(a);
         List<int[]> otherEpoch = new LengthBucketBatcher(lengths, 16, 1).epoch(3);
         List<int[]> otherSeed = new LengthBucketBatcher(lengths, 16, 2).epoch(2);
         assertThat(a.get(0)).isNotEqualTo(otherEpoch.get(0));
