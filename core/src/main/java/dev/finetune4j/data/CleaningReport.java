@@ -1,0 +1,77 @@
+package dev.finetune4j.data;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * What cleaning did: rows in and out, and for every {@link DropReason} how many rows it dropped with
+ * up to {@value #MAX_EXAMPLE_LINES} of their line numbers. {@code rowsIn == rowsOut + dropped()}.
+ */
+public record CleaningReport(int rowsIn, int rowsOut, Map<DropReason, Dropped> drops) {
+    public static final int MAX_EXAMPLE_LINES = 5;
+
+    /** Rows dropped for one reason: the count and the first few line numbers (ascending). */
+    public record Dropped(int count, List<Integer> exampleLines) {
+        public Dropped {
+            exampleLines = List.copyOf(exampleLines);
+        }
+    }
+
+    public CleaningReport {
+        EnumMap<DropReason, Dropped> all = new EnumMap<>(DropReason.class);
+        for (DropReason r : DropReason.values()) all.put(r, drops.getOrDefault(r, new Dropped(0, List.of())));
+        drops = Collections.unmodifiableMap(all);
+        if (rowsIn != rowsOut + all.values().stream().mapToInt(Dropped::count).sum()) {
+            throw new IllegalArgumentException("rows in " + rowsIn + " != rows out " + rowsOut + " + dropped " + all);
+        }
+    }
+
+    public int dropped() {
+        return rowsIn - rowsOut;
+    }
+
+    public int count(DropReason reason) {
+        return drops.get(reason).count();
+    }
+
+    /** A console table; lists only the reasons that dropped something. */
+    public String toText() {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format("cleaning: %d rows in, %d kept, %d dropped%n", rowsIn, rowsOut, dropped()));
+        if (dropped() == 0) return sb.toString();
+        int width = 0;
+        for (DropReason r : DropReason.values()) width = Math.max(width, r.description().length());
+        sb.append(String.format("  %-" + width + "s  %6s  %s%n", "reason", "rows", "e.g. lines"));
+        for (DropReason r : DropReason.values()) {
+            Dropped d = drops.get(r);
+            if (d.count() == 0) continue;
+            String lines = d.exampleLines().stream().map(String::valueOf).collect(Collectors.joining(", "));
+            if (d.count() > d.exampleLines().size()) lines += ", ...";
+            sb.append(String.format("  %-" + width + "s  %6d  %s%n", r.description(), d.count(), lines));
+        }
+        return sb.toString();
+    }
+
+    /** For JSON: {@code {rows_in, rows_out, dropped: {reason_key: {count, description, example_lines}}}}. */
+    public Map<String, Object> toMap() {
+        Map<String, Object> dropped = new LinkedHashMap<>();
+        for (DropReason r : DropReason.values()) {
+            Dropped d = drops.get(r);
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("count", d.count());
+            entry.put("description", r.description());
+            entry.put("example_lines", new ArrayList<>(d.exampleLines()));
+            dropped.put(r.key(), entry);
+        }
+        Map<String, Object> map = new LinkedHashMap<>();
+        map.put("rows_in", rowsIn);
+        map.put("rows_out", rowsOut);
+        map.put("dropped", dropped);
+        return map;
+    }
+}

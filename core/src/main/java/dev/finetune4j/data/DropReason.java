@@ -1,0 +1,27 @@
+package dev.finetune4j.data;
+
+/** Why cleaning left a record out. */
+public enum DropReason {
+    UNPARSEABLE_LINE("unparseable line"),
+    MISSING_TEXT("missing text"),
+    EMPTY_TEXT("empty or whitespace-only text"),
+    MISSING_LABEL("missing label"),
+    EMPTY_LABEL("empty label"),
+    EXACT_DUPLICATE("exact duplicate (first copy kept)"),
+    CONFLICTING_DUPLICATE("same text, different labels (all copies dropped)");
+
+    private final String description;
+
+    DropReason(String description) {
+        this.description = description;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    /** Stable snake_case name for JSON reports. */
+    public String key() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+}

@@ -1,0 +1,9 @@
+package dev.finetune4j.data;
+
+/** What a reader does with a line it cannot parse. */
+public enum OnBadLine {
+    /** Record it as a {@link BadLine} and go on; the cleaning report counts it. */
+    SKIP,
+    /** Stop with a {@link dev.finetune4j.UserError} naming the file and line. */
+    FAIL
+}
