@@ -7,10 +7,10 @@ import ai.djl.nn.norm.Dropout;
 import dev.finetune4j.UserError;
 import dev.finetune4j.model.bert.BertConfig;
 import dev.finetune4j.model.bert.BertModel;
+import dev.finetune4j.model.io.BertWeights;
 import dev.finetune4j.model.io.HostTensor;
 import dev.finetune4j.train.TrainableModel;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -56,10 +56,10 @@ public final class SequenceClassifier implements TrainableModel<TextBatch>, Auto
         List<String> notes = new ArrayList<>();
         boolean hasPooler = weights.containsKey("pooler.dense.weight");
         Pooling effective = pooling;
-        checkWeights(config, weights, source, hasPooler);
+        BertWeights.check(config, weights, source);
         ParameterStore params = new ParameterStore(manager);
         try {
-            for (String key : BertModel.expectedShapes(config, hasPooler).keySet()) {
+            for (String key : bodyShapes(config, hasPooler).keySet()) {
                 params.put(BODY_PREFIX + key, weights.get(key));
             }
             Random rng = new Random(seed);
@@ -100,10 +100,10 @@ public final class SequenceClassifier implements TrainableModel<TextBatch>, Auto
         if (pooling == Pooling.POOLER && !hasPooler) {
             throw new UserError(source + ": pooling is 'pooler' but bert.pooler.dense weights are missing");
         }
-        checkWeights(config, body, source, hasPooler);
+        BertWeights.check(config, body, source);
         ParameterStore params = new ParameterStore(manager);
         try {
-            for (String key : BertModel.expectedShapes(config, hasPooler).keySet()) {
+            for (String key : bodyShapes(config, hasPooler).keySet()) {
                 params.put(BODY_PREFIX + key, body.get(key));
             }
             params.put("classifier.weight", w);
@@ -115,25 +115,10 @@ public final class SequenceClassifier implements TrainableModel<TextBatch>, Auto
         }
     }
 
-    /** Checks every expected key and shape at once, so that a bad checkpoint fails before training. */
-    static void checkWeights(BertConfig config, Map<String, HostTensor> weights, String source, boolean withPooler) {
-        List<String> problems = new ArrayList<>();
-        for (Map.Entry<String, long[]> e : BertModel.expectedShapes(config, withPooler).entrySet()) {
-            HostTensor t = weights.get(e.getKey());
-            if (t == null) {
-                problems.add("missing " + e.getKey());
-            } else if (!Arrays.equals(t.shape(), e.getValue())) {
-                problems.add(e.getKey() + " has shape " + t.shapeString() + ", config needs "
-                        + Arrays.toString(e.getValue()));
-            }
-        }
-        if (!problems.isEmpty()) {
-            int shown = Math.min(problems.size(), 8);
-            throw new UserError(source + ": the weights do not match the model config (" + problems.size()
-                    + " problem" + (problems.size() == 1 ? "" : "s") + "): " + String.join("; ", problems.subList(0, shown))
-                    + (problems.size() > shown ? "; ..." : "")
-                    + " — check that config.json belongs to these weights");
-        }
+    private static Map<String, long[]> bodyShapes(BertConfig config, boolean withPooler) {
+        Map<String, long[]> shapes = BertWeights.expectedShapes(config);
+        if (withPooler) shapes.putAll(BertWeights.poolerShapes(config));
+        return shapes;
     }
 
     /** Logits, [batch, labels]. */

@@ -93,8 +93,8 @@ class SequenceClassifierTest {
                             List.of("a", "b"), 1))
                     .isInstanceOf(UserError.class)
                     .hasMessageContaining("/models/x")
-                    .hasMessageContaining("missing embeddings.LayerNorm.bias")
-                    .hasMessageContaining("encoder.layer.1.intermediate.dense.weight has shape [2, 2], config needs [64, 32]");
+                    .hasMessageContaining("embeddings.LayerNorm.bias")
+                    .hasMessageContaining("encoder.layer.1.intermediate.dense.weight is [2, 2], expected [64, 32]");
         }
     }
 }

@@ -50,43 +50,13 @@ public final class BertModel {
         return prefix;
     }
 
-    /** Checkpoint keys (without prefix) and shapes of an encoder with this config. */
-    public static Map<String, long[]> expectedShapes(BertConfig c, boolean withPooler) {
-        long h = c.hiddenSize(), i = c.intermediateSize();
-        Map<String, long[]> m = new LinkedHashMap<>();
-        m.put("embeddings.word_embeddings.weight", new long[] {c.vocabSize(), h});
-        m.put("embeddings.position_embeddings.weight", new long[] {c.maxPositionEmbeddings(), h});
-        m.put("embeddings.token_type_embeddings.weight", new long[] {c.typeVocabSize(), h});
-        m.put("embeddings.LayerNorm.weight", new long[] {h});
-        m.put("embeddings.LayerNorm.bias", new long[] {h});
-        for (int l = 0; l < c.numHiddenLayers(); l++) {
-            String p = "encoder.layer." + l + ".";
-            for (String n : new String[] {"attention.self.query", "attention.self.key", "attention.self.value",
-                    "attention.output.dense"}) {
-                m.put(p + n + ".weight", new long[] {h, h});
-                m.put(p + n + ".bias", new long[] {h});
-            }
-            m.put(p + "attention.output.LayerNorm.weight", new long[] {h});
-            m.put(p + "attention.output.LayerNorm.bias", new long[] {h});
-            m.put(p + "intermediate.dense.weight", new long[] {i, h});
-            m.put(p + "intermediate.dense.bias", new long[] {i});
-            m.put(p + "output.dense.weight", new long[] {h, i});
-            m.put(p + "output.dense.bias", new long[] {h});
-            m.put(p + "output.LayerNorm.weight", new long[] {h});
-            m.put(p + "output.LayerNorm.bias", new long[] {h});
-        }
-        if (withPooler) {
-            m.put("pooler.dense.weight", new long[] {h, h});
-            m.put("pooler.dense.bias", new long[] {h});
-        }
-        return m;
-    }
-
     /** Random weights as BERT initialises them (normal 0.02, LayerNorm 1 and 0), for tests and benchmarks. */
     public static Map<String, dev.finetune4j.model.io.HostTensor> randomWeights(BertConfig c, long seed) {
         java.util.Random rng = new java.util.Random(seed);
         Map<String, dev.finetune4j.model.io.HostTensor> out = new LinkedHashMap<>();
-        for (Map.Entry<String, long[]> e : expectedShapes(c, true).entrySet()) {
+        Map<String, long[]> shapes = dev.finetune4j.model.io.BertWeights.expectedShapes(c);
+        shapes.putAll(dev.finetune4j.model.io.BertWeights.poolerShapes(c));
+        for (Map.Entry<String, long[]> e : shapes.entrySet()) {
             long n = 1;
             for (long d : e.getValue()) n *= d;
             float[] v = new float[(int) n];

@@ -1,5 +1,7 @@
 package dev.finetune4j.model.io;
 
+import dev.finetune4j.util.AtomicFiles;
+
 import dev.finetune4j.UserError;
 import java.io.IOException;
 import java.io.InputStream;
