@@ -19,6 +19,7 @@ import java.nio.file.StandardOpenOption;
  */
 public final class AtomicFiles {
     public static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    public static final ObjectMapper JSON_COMPACT = new ObjectMapper();
 
     private AtomicFiles() {}
 
@@ -52,7 +53,9 @@ public final class AtomicFiles {
         Path abs = target.toAbsolutePath();
         try {
             Files.createDirectories(abs.getParent());
-            return Files.createTempDirectory(abs.getParent(), "." + abs.getFileName() + ".");
+            Path dir = Files.createTempDirectory(abs.getParent(), "." + abs.getFileName() + ".");
+            readableByAll(dir, true);
+            return dir;
         } catch (IOException e) {
             throw writeFailed(target, e);
         }
@@ -109,6 +112,7 @@ public final class AtomicFiles {
         Path dir = abs.getParent();
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+        readableByAll(tmp, false);
         boolean done = false;
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -143,6 +147,14 @@ public final class AtomicFiles {
 
     public static void writeBytes(Path target, byte[] bytes) throws IOException {
         writeStream(target, out -> out.write(bytes));
+    }
+
+    /** Temporary files are created owner-only; what we publish is meant to be shared like any output. */
+    private static void readableByAll(Path p, boolean directory) throws IOException {
+        if (Files.getFileStore(p).supportsFileAttributeView("posix")) {
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString(
+                    directory ? "rwxr-xr-x" : "rw-r--r--"));
+        }
     }
 
     private static void fsyncDirectory(Path dir) {

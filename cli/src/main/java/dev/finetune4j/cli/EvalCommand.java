@@ -1,0 +1,65 @@
+package dev.finetune4j.cli;
+
+import dev.finetune4j.UserError;
+import dev.finetune4j.data.CleanResult;
+import dev.finetune4j.data.Cleaner;
+import dev.finetune4j.data.Example;
+import dev.finetune4j.data.Format;
+import dev.finetune4j.data.LabelSet;
+import dev.finetune4j.data.OnBadLine;
+import dev.finetune4j.data.TabularReader;
+import dev.finetune4j.eval.ClassificationReport;
+import dev.finetune4j.text.TextClassifier;
+import dev.finetune4j.train.Evaluator;
+import dev.finetune4j.util.AtomicFiles;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "eval", mixinStandardHelpOptions = true, description = "Evaluate a fine-tuned model on labelled data.")
+final class EvalCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "a model directory (runs/<name>/model)")
+    Path model;
+
+    @Option(names = "--data", required = true, paramLabel = "FILE", description = "labelled JSONL/CSV/TSV")
+    Path data;
+
+    @Option(names = "--text-column", defaultValue = "text", description = "default: ${DEFAULT-VALUE}")
+    String textColumn;
+
+    @Option(names = "--label-column", defaultValue = "label", description = "default: ${DEFAULT-VALUE}")
+    String labelColumn;
+
+    @Option(names = "--output", paramLabel = "FILE", description = "also write the metrics as JSON here")
+    Path output;
+
+    @Override
+    public Integer call() {
+        CleanResult clean = Cleaner.clean(
+                TabularReader.read(data, Format.AUTO, textColumn, labelColumn, OnBadLine.SKIP, "--data"), false);
+        if (clean.report().dropped() > 0) System.out.println(clean.report().toText());
+        if (clean.examples().isEmpty()) throw new UserError(data + ": no labelled rows to evaluate");
+        try (TextClassifier classifier = TextClassifier.load(model)) {
+            LabelSet labels = LabelSet.ofNames(classifier.labels());
+            labels.requireKnown(clean.examples(), "--data " + data);
+            List<String> texts = new ArrayList<>();
+            int[] y = new int[clean.examples().size()];
+            for (int i = 0; i < y.length; i++) {
+                Example e = clean.examples().get(i);
+                texts.add(e.text());
+                y[i] = labels.index(e.label());
+            }
+            ClassificationReport report = Evaluator.evaluate(classifier.model(), classifier.encode(texts, y),
+                    classifier.labels(), TextClassifier.BATCH_SIZE);
+            System.out.println(report.toTable());
+            if (output != null) {
+                AtomicFiles.writeJson(output, report.toMap());
+                System.out.println("wrote " + output);
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,44 @@
+package dev.finetune4j.cli;
+
+import dev.finetune4j.recipe.Recipe;
+import dev.finetune4j.recipe.RecipeLoader;
+import dev.finetune4j.text.FineTune;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Fine-tune a model as a recipe says, evaluate it on held-out data and export it.")
+final class TrainCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "RECIPE", description = "the recipe (YAML)")
+    Path recipeFile;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "DIR", description = "where to write (default: runs/<recipe name>)")
+    Path output;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "override a recipe key, e.g. train.epochs=1")
+    List<String> overrides = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+        Recipe recipe = RecipeLoader.load(recipeFile, overrides);
+        Path out = output != null ? output : Path.of("runs", recipe.name());
+        System.out.printf("recipe %s -> %s%n", recipeFile, out);
+        FineTune.Outcome outcome = new FineTune(recipe, System.out).run(out, new ConsoleProgress(System.out));
+        if (outcome.validation() != null) {
+            System.out.println("\nvalidation (best weights):");
+            System.out.println(outcome.validation().toTable());
+        }
+        if (outcome.test() != null) {
+            System.out.println("\ntest (held out):");
+            System.out.println(outcome.test().toTable());
+        }
+        System.out.printf("%nwrote %s, %s, %s%n", out.resolve("metrics.json"), out.resolve("run.json"),
+                out.resolve("model"));
+        return 0;
+    }
+}

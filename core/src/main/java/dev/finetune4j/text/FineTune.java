@@ -1,0 +1,215 @@
+package dev.finetune4j.text;
+
+import ai.djl.ndarray.NDManager;
+import dev.finetune4j.TensorRuntime;
+import dev.finetune4j.adapt.FeatureExtraction;
+import dev.finetune4j.data.CleanResult;
+import dev.finetune4j.data.Cleaner;
+import dev.finetune4j.data.EncodedText;
+import dev.finetune4j.data.Example;
+import dev.finetune4j.data.Format;
+import dev.finetune4j.data.LabelSet;
+import dev.finetune4j.data.OnBadLine;
+import dev.finetune4j.data.Split;
+import dev.finetune4j.data.StratifiedSplit;
+import dev.finetune4j.data.TabularReader;
+import dev.finetune4j.data.TextEncoder;
+import dev.finetune4j.eval.ClassificationReport;
+import dev.finetune4j.eval.Metric;
+import dev.finetune4j.export.HfExport;
+import dev.finetune4j.model.SequenceClassifier;
+import dev.finetune4j.model.io.BertCheckpoint;
+import dev.finetune4j.model.io.ModelSource;
+import dev.finetune4j.model.io.ResolvedModelFiles;
+import dev.finetune4j.recipe.DataConfig;
+import dev.finetune4j.recipe.Recipe;
+import dev.finetune4j.recipe.Strategy;
+import dev.finetune4j.recipe.TrainConfig;
+import dev.finetune4j.track.Provenance;
+import dev.finetune4j.train.Evaluator;
+import dev.finetune4j.train.Trainer;
+import dev.finetune4j.train.TrainingListener;
+import dev.finetune4j.train.TrainingResult;
+import dev.finetune4j.util.AtomicFiles;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code ft4j train} for text classification: read and clean the data, split it, build the
+ * pre-trained body with a new head, adapt it, evaluate on held-out data, export.
+ *
+ * <p>Writes into the output directory: {@code metrics.json}, {@code run.json} (resolved recipe and
+ * provenance) and {@code model/} (Hugging Face layout).
+ */
+public final class FineTune {
+    /** What a run produced. */
+    public record Outcome(Path outputDir, ClassificationReport test, ClassificationReport validation,
+            TrainingResult training, Map<String, Object> metrics) {}
+
+    private final Recipe recipe;
+    private final PrintStream log;
+
+    public FineTune(Recipe recipe, PrintStream log) {
+        this.recipe = recipe;
+        this.log = log;
+    }
+
+    public Outcome run(Path outputDir, TrainingListener listener) {
+        long started = System.currentTimeMillis();
+        DataConfig dc = recipe.data();
+        TrainConfig tc = recipe.train();
+        TensorRuntime.start(tc.threads() == null ? 0 : tc.threads());
+
+        // Data: read, clean (with a report), split.
+        Map<String, Object> dataReport = new LinkedHashMap<>();
+        List<Example> trainFile = read(dc.train(), "data.train", dataReport);
+        List<Example> validationFile = dc.validation() == null ? null : read(dc.validation(), "data.validation", dataReport);
+        List<Example> testFile = dc.test() == null ? null : read(dc.test(), "data.test", dataReport);
+        LabelSet labels = LabelSet.fromExamples(trainFile);
+        labels.requireAtLeastTwo("data.train " + dc.train());
+        Split split = StratifiedSplit.split(trainFile, validationFile == null ? dc.validationFraction() : 0,
+                testFile == null ? dc.testFraction() : 0, recipe.seed());
+        List<Example> train = split.train();
+        List<Example> validation = validationFile != null ? validationFile : split.validation();
+        List<Example> test = testFile != null ? testFile : split.test();
+        if (validationFile != null) labels.requireKnown(validationFile, "data.validation " + dc.validation());
+        if (testFile != null) labels.requireKnown(testFile, "data.test " + dc.test());
+        log.printf("data: %d train, %d validation, %d test examples; labels %s%n", train.size(), validation.size(),
+                test.size(), labels.counts());
+
+        // Model: pre-trained body + new head.
+        ResolvedModelFiles files = ModelSource.resolve(recipe.model(), recipe.baseDir());
+        BertCheckpoint checkpoint = BertCheckpoint.load(files);
+        log.printf("model: %s (%d layers, hidden %d)%n", files.description(), checkpoint.config().numHiddenLayers(),
+                checkpoint.config().hiddenSize());
+        try (NDManager manager = TensorRuntime.newManager();
+                TextEncoder encoder = TextEncoder.load(files.tokenizerJson(), dc.maxLength());
+                SequenceClassifier model = SequenceClassifier.fromPretrained(manager, checkpoint.config(),
+                        checkpoint.weights(), files.description(), recipe.head().pooling(), recipe.head().dropout(),
+                        tc.hiddenDropout(), labels.names(), recipe.seed())) {
+            model.notes().forEach(n -> log.println("note: " + n));
+            EncodedTexts trainSet = encode(encoder, train, labels, "train", dataReport);
+            EncodedTexts validationSet = encode(encoder, validation, labels, "validation", dataReport);
+            EncodedTexts testSet = encode(encoder, test, labels, "test", dataReport);
+
+            Trainer trainer = new Trainer(options(tc, recipe.seed()));
+            TrainingResult result;
+            long total = model.parameters().count(false);
+            if (recipe.strategy() == Strategy.FEATURE_EXTRACTION) {
+                FeatureExtraction.freezeBody(model);
+                log.printf("strategy: feature-extraction (%,d of %,d parameters train)%n",
+                        model.parameters().count(true), total);
+                long t0 = System.nanoTime();
+                FeatureExtraction.CachedFeatures trainFeatures = FeatureExtraction.extract(model, trainSet, tc.evalBatchSize());
+                FeatureExtraction.CachedFeatures validationFeatures =
+                        FeatureExtraction.extract(model, validationSet, tc.evalBatchSize());
+                log.printf("features: body run once over train and validation in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+                result = trainer.fit(FeatureExtraction.head(model), trainFeatures, validationFeatures, labels.names(),
+                        listener);
+            } else {
+                log.printf("strategy: full (%,d parameters train)%n", model.parameters().count(true));
+                result = trainer.fit(model, trainSet, validationSet, labels.names(), listener);
+            }
+
+            ClassificationReport validationReport = validation.isEmpty() ? null
+                    : Evaluator.evaluate(model, validationSet, labels.names(), tc.evalBatchSize());
+            ClassificationReport testReport = test.isEmpty() ? null
+                    : Evaluator.evaluate(model, testSet, labels.names(), tc.evalBatchSize());
+
+            Map<String, Object> provenance = Provenance.of(recipe, files, started);
+            Map<String, Object> metrics = new LinkedHashMap<>();
+            metrics.put("test", testReport == null ? null : testReport.toMap());
+            metrics.put("validation", validationReport == null ? null : validationReport.toMap());
+            metrics.put("train", trainSummary(result, model, tc));
+            metrics.put("data", dataReport);
+
+            HfExport.write(model, files.tokenizerJson(), dc.maxLength(), Map.of("base_model", recipe.model(),
+                    "provenance", provenance), outputDir.resolve("model"));
+            Map<String, Object> run = new LinkedHashMap<>();
+            run.put("recipe", recipe.resolved());
+            run.put("provenance", provenance);
+            AtomicFiles.writeJson(outputDir.resolve("run.json"), run);
+            AtomicFiles.writeJson(outputDir.resolve("metrics.json"), metrics);
+            return new Outcome(outputDir, testReport, validationReport, result, metrics);
+        }
+    }
+
+    private Map<String, Object> trainSummary(TrainingResult r, SequenceClassifier model, TrainConfig tc) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("strategy", recipe.strategy().recipeName());
+        m.put("epochs", r.epochsStarted());
+        m.put("steps", r.steps());
+        m.put("examples_per_second", r.examplesPerSecond());
+        m.put("seconds", r.trainSeconds());
+        m.put("stopped_early", r.stoppedEarly());
+        m.put("best_step", r.bestStep());
+        m.put("best_validation_metric", Double.isNaN(r.bestMetric()) ? null : r.bestMetric());
+        m.put("early_stopping_metric", tc.earlyStopping() == null ? null : tc.earlyStopping().metric());
+        m.put("epoch_train_loss", r.epochLosses());
+        List<Map<String, Object>> history = new ArrayList<>();
+        for (TrainingListener.Evaluation e : r.evaluations()) {
+            Map<String, Object> h = new LinkedHashMap<>();
+            h.put("step", e.step());
+            h.put("epoch", e.epoch() + 1);
+            h.put("metric", e.metric());
+            h.put("loss", e.report().loss());
+            h.put("accuracy", e.report().accuracy());
+            h.put("macro_f1", e.report().macro().f1());
+            history.add(h);
+        }
+        m.put("validation_history", history);
+        m.put("trainable_parameters", model.parameters().count(true));
+        m.put("total_parameters", model.parameters().count(false));
+        return m;
+    }
+
+    static Trainer.Options options(TrainConfig tc, long seed) {
+        Metric metric = tc.earlyStopping() == null ? Metric.MACRO_F1 : Metric.parse(tc.earlyStopping().metric());
+        return new Trainer.Options(tc.epochs(), tc.maxSteps(), tc.batchSize(), tc.evalBatchSize(), tc.learningRate(),
+                tc.effectiveHeadLearningRate(), tc.weightDecay(), tc.warmupRatio(), tc.schedule(), tc.maxGradNorm(),
+                tc.evalEverySteps(), metric, tc.earlyStopping() == null ? null : tc.earlyStopping().patience(),
+                tc.earlyStopping() == null ? 0.0 : tc.earlyStopping().minDelta(), seed);
+    }
+
+    private List<Example> read(Path file, String key, Map<String, Object> report) {
+        DataConfig dc = recipe.data();
+        CleanResult clean = Cleaner.clean(TabularReader.read(file, Format.valueOf(dc.formatOf(file).name()),
+                dc.textColumn(), dc.labelColumn(), OnBadLine.valueOf(dc.onBadLine().name()), key + " in the recipe"),
+                dc.dropDuplicates());
+        if (clean.report().dropped() > 0) {
+            log.printf("cleaning %s (%s):%n%s%n", key, file.getFileName(), clean.report().toText());
+        }
+        if (clean.examples().isEmpty()) {
+            throw new dev.finetune4j.UserError(file + ": no usable rows left after cleaning ("
+                    + clean.report().rowsIn() + " read) — check data.text_column and data.label_column");
+        }
+        report.put(key.substring("data.".length()), clean.report().toMap());
+        return clean.examples();
+    }
+
+    private EncodedTexts encode(TextEncoder encoder, List<Example> examples, LabelSet labels, String name,
+            Map<String, Object> report) {
+        List<String> texts = new ArrayList<>(examples.size());
+        int[] y = new int[examples.size()];
+        for (int i = 0; i < y.length; i++) {
+            texts.add(examples.get(i).text());
+            y[i] = labels.index(examples.get(i).label());
+        }
+        List<EncodedText> encoded = encoder.encodeAll(texts);
+        int truncated = TextEncoder.countTruncated(encoded);
+        if (truncated > 0) {
+            log.printf("note: %d of %d %s texts are longer than max_length %d tokens and were truncated%n", truncated,
+                    encoded.size(), name, encoder.maxLength());
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> truncation = (Map<String, Object>) report.computeIfAbsent("truncated_to_max_length",
+                k -> new LinkedHashMap<String, Object>());
+        truncation.put(name, truncated);
+        return new EncodedTexts(encoded, y, encoder.padId());
+    }
+
+}

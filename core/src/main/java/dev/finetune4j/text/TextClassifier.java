@@ -1,0 +1,149 @@
+package dev.finetune4j.text;
+
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.finetune4j.TensorRuntime;
+import dev.finetune4j.UserError;
+import dev.finetune4j.data.EncodedText;
+import dev.finetune4j.data.TextEncoder;
+import dev.finetune4j.model.Pooling;
+import dev.finetune4j.model.SequenceClassifier;
+import dev.finetune4j.model.io.HfConfig;
+import dev.finetune4j.model.io.HostTensor;
+import dev.finetune4j.model.io.SafeTensors;
+import dev.finetune4j.train.Evaluator;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A fine-tuned text classifier loaded from a Hugging Face-layout directory (what {@code ft4j train}
+ * exports, or a {@code BertForSequenceClassification} saved by transformers with safetensors).
+ */
+public final class TextClassifier implements AutoCloseable {
+    public static final int BATCH_SIZE = 32;
+
+    /** One prediction: the most probable label and every label's probability. */
+    public record Prediction(String label, Map<String, Double> scores) {}
+
+    private final NDManager manager;
+    private final SequenceClassifier model;
+    private final TextEncoder encoder;
+    private final JsonNode config;
+
+    private TextClassifier(NDManager manager, SequenceClassifier model, TextEncoder encoder, JsonNode config) {
+        this.manager = manager;
+        this.model = model;
+        this.encoder = encoder;
+        this.config = config;
+    }
+
+    public static TextClassifier load(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new UserError("model directory not found: " + dir.toAbsolutePath()
+                    + " — pass the model/ directory that `ft4j train` wrote (e.g. runs/<name>/model)");
+        }
+        for (String f : List.of("config.json", "model.safetensors", "tokenizer.json")) {
+            if (!Files.isRegularFile(dir.resolve(f))) {
+                throw new UserError(dir.toAbsolutePath() + ": " + f + " is missing — a model directory needs "
+                        + "config.json, model.safetensors and tokenizer.json");
+            }
+        }
+        HfConfig hf = HfConfig.read(dir);
+        List<String> labels = labels(hf.raw(), dir);
+        JsonNode ours = hf.raw().path("finetune4j");
+        Pooling pooling = Pooling.parse(ours.path("pooling").asText("pooler"));
+        int maxLength = ours.path("max_length").asInt(Math.min(512, hf.config().maxPositionEmbeddings()));
+        Map<String, HostTensor> weights = SafeTensors.read(dir.resolve("model.safetensors"),
+                k -> !k.endsWith("position_ids") && !k.endsWith("token_type_ids"));
+        NDManager manager = TensorRuntime.newManager();
+        TextEncoder encoder = null;
+        try {
+            SequenceClassifier model = SequenceClassifier.fromFineTuned(manager, hf.config(), weights,
+                    dir.resolve("model.safetensors").toString(), pooling, labels);
+            for (String name : model.parameters().all().keySet()) model.parameters().setTrainable(name, false);
+            encoder = TextEncoder.load(dir.resolve("tokenizer.json"), maxLength);
+            return new TextClassifier(manager, model, encoder, hf.raw());
+        } catch (RuntimeException e) {
+            if (encoder != null) encoder.close();
+            manager.close();
+            throw e;
+        }
+    }
+
+    private static List<String> labels(JsonNode raw, Path dir) {
+        JsonNode id2label = raw.path("id2label");
+        if (!id2label.isObject() || id2label.isEmpty()) {
+            throw new UserError(dir.resolve("config.json") + ": no id2label — not a classifier export");
+        }
+        TreeMap<Integer, String> byId = new TreeMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = id2label.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            try {
+                byId.put(Integer.parseInt(e.getKey()), e.getValue().asText());
+            } catch (NumberFormatException ex) {
+                throw new UserError(dir.resolve("config.json") + ": id2label key '" + e.getKey() + "' is not an integer");
+            }
+        }
+        if (byId.firstKey() != 0 || byId.lastKey() != byId.size() - 1) {
+            throw new UserError(dir.resolve("config.json") + ": id2label ids must be 0.." + (byId.size() - 1));
+        }
+        return new ArrayList<>(byId.values());
+    }
+
+    public List<Prediction> predict(List<String> texts) {
+        float[][] probs = probabilities(texts);
+        List<Prediction> out = new ArrayList<>(texts.size());
+        List<String> labels = model.labels();
+        for (float[] p : probs) {
+            Map<String, Double> scores = new LinkedHashMap<>();
+            int best = 0;
+            for (int j = 0; j < p.length; j++) {
+                scores.put(labels.get(j), (double) p[j]);
+                if (p[j] > p[best]) best = j;
+            }
+            out.add(new Prediction(labels.get(best), scores));
+        }
+        return out;
+    }
+
+    public float[][] probabilities(List<String> texts) {
+        if (texts.isEmpty()) return new float[0][];
+        List<EncodedText> encoded = encoder.encodeAll(texts);
+        return Evaluator.probabilities(model, new EncodedTexts(encoded, new int[encoded.size()], encoder.padId()),
+                BATCH_SIZE);
+    }
+
+    public EncodedTexts encode(List<String> texts, int[] labels) {
+        return new EncodedTexts(encoder.encodeAll(texts), labels, encoder.padId());
+    }
+
+    public SequenceClassifier model() {
+        return model;
+    }
+
+    public List<String> labels() {
+        return model.labels();
+    }
+
+    public int maxLength() {
+        return encoder.maxLength();
+    }
+
+    /** config.json as read. */
+    public JsonNode config() {
+        return config;
+    }
+
+    @Override
+    public void close() {
+        encoder.close();
+        model.close();
+        manager.close();
+    }
+}
