@@ -13,6 +13,8 @@
 #   SKIP_PYTORCH [0] / SKIP_JAVA [0]    run only one side
 #   REQUIRE_JAVA [0]  1 = fail (instead of skip) when the Java side is not built
 #   JAVA_CMD          overrides the built-in Java command line (string, run through bash -c)
+#   REPEATS [1]       run the pair this many times, alternating (pytorch, java, pytorch, java, ...);
+#                     the table then shows per-impl medians over repeats. Use >= 3 on a shared host.
 #
 # The two implementations run one after the other, never concurrently, so they do not
 # compete for the cores. Each prints ONE JSON line; the driver appends a "driver" object
@@ -149,10 +151,11 @@ run_one() {
   [[ -n "$line" ]] || { log "$name printed no JSON line (stdout in $out)"; return 3; }
   local preload=""; [[ "$name" == finetune4j ]] && preload=$JAVA_LD_PRELOAD
   LINE="$line" NAME="$name" BUSY="$busy" PRELOAD="$preload" CT="$([[ $name == pytorch ]] && echo "$CORETYPE")" \
-  RUN_ID="$RUN_ID" THREADS="$THREADS" "$PYTHON" - >> "$JSONL" <<'EOF'
+  RUN_ID="$RUN_ID" THREADS="$THREADS" REP="$3" "$PYTHON" - >> "$JSONL" <<'EOF'
 import json, os
 d = json.loads(os.environ["LINE"])
-d["driver"] = {"run_id": os.environ["RUN_ID"], "threads": int(os.environ["THREADS"]),
+d["driver"] = {"run_id": os.environ["RUN_ID"], "repeat": int(os.environ["REP"]),
+               "threads": int(os.environ["THREADS"]),
                "openblas_coretype_env": os.environ["CT"] or None,
                "ld_preload": os.environ["PRELOAD"] or None,
                "host_busy_pct_before": int(os.environ["BUSY"]),
@@ -164,47 +167,65 @@ EOF
 : > "$JSONL"
 log "model=$MODEL batch=$BATCH seq=$SEQ steps=$STEPS warmup=$WARMUP threads=$THREADS mode=$MODE seed=$SEED"
 FAILED=0
-if [[ "${SKIP_PYTORCH:-0}" != 1 ]]; then
-  run_one pytorch run_pytorch || FAILED=1
-fi
+DO_JAVA=0
 if [[ "${SKIP_JAVA:-0}" != 1 ]]; then
   if java_ready; then
-    run_one finetune4j run_java || FAILED=1
+    DO_JAVA=1
   elif [[ "${REQUIRE_JAVA:-0}" == 1 ]]; then
     die "finetune4j side not built (need cli/target/classpath.txt and dev.finetune4j.bench.Throughput)"
   else
     log "SKIP finetune4j: not built yet (cli/target/classpath.txt + dev/finetune4j/bench/Throughput.class); set JAVA_CMD= or build it"
   fi
 fi
+for (( rep = 1; rep <= ${REPEATS:-1}; rep++ )); do
+  (( ${REPEATS:-1} > 1 )) && log "==== repeat $rep/${REPEATS}"
+  if [[ "${SKIP_PYTORCH:-0}" != 1 ]]; then run_one pytorch run_pytorch "$rep" || FAILED=1; fi
+  if (( DO_JAVA )); then run_one finetune4j run_java "$rep" || FAILED=1; fi
+done
 
 # ---------------------------------------------------------------------------------------
 # comparison table
 # ---------------------------------------------------------------------------------------
 JSONL="$JSONL" "$PYTHON" - <<'EOF'
-import json, os
+import json, os, statistics
 rows = [json.loads(l) for l in open(os.environ["JSONL"]) if l.strip()]
-by = {r["impl"]: r for r in rows}
+KEYS = ("train_examples_per_s", "train_step_s_median", "infer_examples_per_s", "infer_step_s_median")
 def f(v, nd=2):
     return "-" if v is None else f"{v:.{nd}f}"
 print()
-print(f"{'impl':<15} {'threads':>7} {'blas / engine':<24} {'train ex/s':>10} {'train s/step':>12} "
+print(f"{'impl':<15} {'rep':>3} {'blas / engine':<24} {'train ex/s':>10} {'train s/step':>12} "
       f"{'infer ex/s':>10} {'infer s/step':>12} {'busy%':>5}")
 for r in rows:
     eng = r.get("blas") or r.get("engine") or "?"
-    print(f"{r['impl']:<15} {r.get('threads', '?'):>7} {str(eng)[:24]:<24} "
+    print(f"{r['impl']:<15} {r.get('driver', {}).get('repeat', 1):>3} {str(eng)[:24]:<24} "
           f"{f(r.get('train_examples_per_s')):>10} {f(r.get('train_step_s_median'), 3):>12} "
           f"{f(r.get('infer_examples_per_s')):>10} {f(r.get('infer_step_s_median'), 3):>12} "
           f"{r.get('driver', {}).get('host_busy_pct_before', '?'):>5}")
-a, b = by.get("finetune4j"), by.get("pytorch-eager")
+agg = {}
+for impl in dict.fromkeys(r["impl"] for r in rows):
+    rs = [r for r in rows if r["impl"] == impl]
+    agg[impl] = {}
+    for k in KEYS:
+        vs = [r[k] for r in rs if r.get(k) is not None]
+        agg[impl][k] = statistics.median(vs) if vs else None
+    if len(rs) > 1:
+        print(f"{impl:<15} {'med':>3} {'(median over ' + str(len(rs)) + ' runs)':<24} "
+              f"{f(agg[impl]['train_examples_per_s']):>10} {f(agg[impl]['train_step_s_median'], 3):>12} "
+              f"{f(agg[impl]['infer_examples_per_s']):>10} {f(agg[impl]['infer_step_s_median'], 3):>12}")
+a, b = agg.get("finetune4j"), agg.get("pytorch-eager")
 def ratio(key):
-    if not a or not b or a.get(key) in (None, 0) or b.get(key) in (None, 0):
+    if not a or not b or not a.get(key) or not b.get(key):
         return "n/a"
     return f"{a[key] / b[key]:.3f}x"
 print()
 print(f"finetune4j / pytorch-eager  train: {ratio('train_examples_per_s')}   "
       f"inference: {ratio('infer_examples_per_s')}   (examples/s; >1 = finetune4j faster)")
-if a and b and (a.get("batch"), a.get("seq")) != (b.get("batch"), b.get("seq")):
-    print("WARNING: batch/seq differ between the two runs")
+shapes = {(r.get("batch"), r.get("seq")) for r in rows}
+if len(shapes) > 1:
+    print(f"WARNING: batch/seq differ between runs: {sorted(shapes)}")
+busy = [r.get("driver", {}).get("host_busy_pct_before", 0) for r in rows]
+if busy and max(busy) > 10:
+    print(f"WARNING: host was up to {max(busy)}% busy before a run (other load on the machine)")
 print(f"results: {os.environ['JSONL']}")
 EOF
 exit "$FAILED"
