@@ -414,6 +414,7 @@ def run_check(model, cfg, args, out_path):
         "token_type_ids": tt.tolist(),
         "logits": logits.tolist(),
         "last_hidden_state_mean": mean.tolist(),
+        "last_hidden_state_mean_def": "sum_s(h[b,s,:]*mask[b,s]) / sum_s(mask[b,s])",
         "pooler_output": pooled.tolist(),
         "last_hidden_state_cls": last[:, 0].tolist(),
     }
@@ -544,11 +545,13 @@ def main():
         times, losses = bench_train(model, cfg, args)
         res["train_examples_per_s"] = round(args.batch * len(times) / sum(times), 3)
         res["train_step_s_median"] = round(statistics.median(times), 4)
+        res["train_step_s_min"] = round(min(times), 4)
         res["train_loss_first_last"] = [round(losses[0], 5), round(losses[-1], 5)]
     if args.mode in ("infer", "both"):
         times = bench_infer(model, cfg, args)
         res["infer_examples_per_s"] = round(args.batch * len(times) / sum(times), 3)
         res["infer_step_s_median"] = round(statistics.median(times), 4)
+        res["infer_step_s_min"] = round(min(times), 4)
     print(json.dumps(res), flush=True)
 
 
