@@ -23,9 +23,9 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# a MODEL_DIR argument is relative to the caller's directory; the default to the repo root
+if [[ $# -ge 1 ]]; then MODEL=$(realpath -m -- "$1"); else MODEL=${MODEL:-bench/out/minilm-hf}; fi
 cd "$ROOT"
-
-MODEL=${1:-${MODEL:-bench/out/minilm-hf}}
 BATCH=${BATCH:-32}
 SEQ=${SEQ:-128}
 STEPS=${STEPS:-10}
