@@ -119,7 +119,7 @@ JAVA_LD_PRELOAD=""
 #   mvn -q -pl cli -am package -DskipTests dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
 java_ready() {
   [[ -n "${JAVA_CMD:-}" ]] && return 0
-  [[ -f cli/target/classpath.txt && -f cli/target/classes/dev/finetune4j/bench/Throughput.class ]]
+  [[ -f bench/target/classpath.txt && -f bench/target/classes/dev/finetune4j/bench/Throughput.class ]]
 }
 run_java() {
   # env: all -u options must come before the NAME=VALUE assignments
@@ -129,10 +129,8 @@ run_java() {
     env "${envs[@]}" bash -c "$JAVA_CMD"
     return
   fi
-  # TODO(finetune4j): fill in / adjust once dev.finetune4j.bench.Throughput exists.
-  env "${envs[@]}" java \
-    -Dai.djl.pytorch.num_threads="$THREADS" -Dai.djl.pytorch.num_interop_threads=1 \
-    -cp "$(cat cli/target/classpath.txt):cli/target/classes" \
+  env "${envs[@]}" OPT_OUT_TRACKING=true java -Dai.djl.offline=true \
+    -cp "bench/target/classes:$(cat bench/target/classpath.txt)" \
     dev.finetune4j.bench.Throughput "${COMMON_ARGS[@]}"
 }
 # =================================================================================================
@@ -172,9 +170,9 @@ if [[ "${SKIP_JAVA:-0}" != 1 ]]; then
   if java_ready; then
     DO_JAVA=1
   elif [[ "${REQUIRE_JAVA:-0}" == 1 ]]; then
-    die "finetune4j side not built (need cli/target/classpath.txt and dev.finetune4j.bench.Throughput)"
+    die "finetune4j side not built: run 'mvn -q -B -DskipTests install' first"
   else
-    log "SKIP finetune4j: not built yet (cli/target/classpath.txt + dev/finetune4j/bench/Throughput.class); set JAVA_CMD= or build it"
+    log "SKIP finetune4j: not built yet (run 'mvn -q -B -DskipTests install'); set JAVA_CMD= or build it"
   fi
 fi
 for (( rep = 1; rep <= ${REPEATS:-1}; rep++ )); do

@@ -98,13 +98,19 @@ public final class AdamW implements AutoCloseable {
                     mt.muli((float) beta1).addi(grad.mul((float) (1 - beta1)));
                     vt.muli((float) beta2).addi(grad.square().muli((float) (1 - beta2)));
                     if (g.weightDecay() > 0) p.muli((float) (1 - groupLr * g.weightDecay()));
-                    NDArray denom = vt.sqrt().divi(sqrtBc2).addi((float) eps);
-                    p.subi(mt.div(denom).muli((float) (groupLr * stepSize)));
+                    // Results attach to their first operand's manager: keep temporaries out of the state's.
+                    NDArray denom = local(vt.sqrt(), local).divi(sqrtBc2).addi((float) eps);
+                    p.subi(local(mt.div(denom), local).muli((float) (groupLr * stepSize)));
                 }
                 JniUtils.zeroGrad((PtNDArray) p);
             }
         }
         return norm;
+    }
+
+    private static NDArray local(NDArray temporary, NDManager scope) {
+        temporary.attach(scope);
+        return temporary;
     }
 
     private double globalGradNorm(NDManager scope) {

@@ -60,7 +60,11 @@ class SequenceClassifierTest {
                 long[][] ids = {{1, 5, 9, 2}, {1, 6, 8, 2}, {1, 11, 12, 2}, {1, 13, 3, 2}};
                 float[] labels = {0, 1, 0, 1};
                 double first = 0, last = 0;
+                int arraysAfterFirstSteps = 0;
                 for (int s = 0; s < 40; s++) {
+                    // Nothing of a step may stay attached to the model's (or optimizer's) manager.
+                    if (s == 2) arraysAfterFirstSteps = ps.manager().getManagedArrays().size();
+                    if (s > 2) assertThat(ps.manager().getManagedArrays()).hasSize(arraysAfterFirstSteps);
                     try (NDManager step = m.newSubManager()) {
                         NDArray loss;
                         try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
