@@ -65,6 +65,8 @@ public final class Trainer {
         double trainNanos = 0;
         boolean stop = false;
         int epoch = 0;
+        // Dropout draws from PyTorch's generator: seed it so that a run repeats exactly.
+        Engine.getEngine("PyTorch").setRandomSeed(Long.hashCode(options.seed()));
         listener.onStart(totalSteps, options.epochs(), train.size());
         try (NDManager base = TensorRuntime.newManager();
                 AdamW optimizer = new AdamW(params, groups, 0.9, 0.999, 1e-8)) {

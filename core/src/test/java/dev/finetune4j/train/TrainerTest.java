@@ -1,0 +1,103 @@
+package dev.finetune4j.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDManager;
+import dev.finetune4j.TensorRuntime;
+import dev.finetune4j.adapt.FeatureExtraction;
+import dev.finetune4j.adapt.FeatureExtraction.CachedFeatures;
+import dev.finetune4j.eval.Metric;
+import dev.finetune4j.model.Pooling;
+import dev.finetune4j.model.SequenceClassifier;
+import dev.finetune4j.model.bert.BertConfig;
+import dev.finetune4j.model.bert.BertModel;
+import dev.finetune4j.model.io.HostTensor;
+import dev.finetune4j.recipe.Schedule;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class TrainerTest {
+    static final BertConfig TINY = BertConfig.tiny(50);
+
+    /** Two Gaussian blobs in the head's 32-d input space; {@code flip} labels them the other way. */
+    static CachedFeatures blobs(int n, long seed, boolean flip) {
+        Random rng = new Random(seed);
+        float[][] x = new float[n][32];
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            int c = i % 2;
+            for (int j = 0; j < 32; j++) x[i][j] = (float) (rng.nextGaussian() * 0.5 + (c == 0 ? -1 : 1));
+            y[i] = flip ? 1 - c : c;
+        }
+        return new CachedFeatures(x, y);
+    }
+
+    static Trainer.Options options(int epochs, Integer patience, Metric metric) {
+        return new Trainer.Options(epochs, null, 8, 16, 0.05, 0.05, 0.0, 0.0, Schedule.CONSTANT, 1.0, null, metric,
+                patience, 0.0, 7);
+    }
+
+    @Test
+    void earlyStoppingStopsAfterPatienceAndRestoresTheBestWeights() {
+        try (NDManager m = TensorRuntime.newManager();
+                SequenceClassifier model = SequenceClassifier.fromPretrained(m, TINY, BertModel.randomWeights(TINY, 1),
+                        "random", Pooling.CLS, 0.0, 0.0, List.of("a", "b"), 3)) {
+            FeatureExtraction.freezeBody(model);
+            // Validation is labelled against training: the better the head fits train, the worse validation
+            // loss gets, so the first evaluation is the best and the run must stop after `patience` more.
+            List<Map<String, HostTensor>> weightsAtEvaluation = new ArrayList<>();
+            TrainingListener capture = new TrainingListener() {
+                @Override
+                public void onEvaluation(Evaluation e) {
+                    weightsAtEvaluation.add(Map.of("classifier.weight", model.parameters().toHost("classifier.weight")));
+                }
+            };
+            TrainingResult r = new Trainer(options(10, 2, Metric.LOSS)).fit(FeatureExtraction.head(model),
+                    blobs(64, 1, false), blobs(32, 2, true), model.labels(), capture);
+
+            assertThat(r.stoppedEarly()).isTrue();
+            assertThat(r.evaluations()).hasSize(3);
+            assertThat(r.evaluations().get(0).improved()).isTrue();
+            assertThat(r.evaluations().get(2).stopping()).isTrue();
+            assertThat(r.bestStep()).isEqualTo(r.evaluations().get(0).step());
+            float[] restored = model.parameters().toHost("classifier.weight").data();
+            assertThat(restored).isEqualTo(weightsAtEvaluation.get(0).get("classifier.weight").data());
+            assertThat(restored).isNotEqualTo(weightsAtEvaluation.get(2).get("classifier.weight").data());
+        }
+    }
+
+    @Test
+    void aSeparableProblemIsLearnedAndTheSameSeedGivesTheSameWeights() {
+        float[][] runs = new float[2][];
+        for (int k = 0; k < 2; k++) {
+            try (NDManager m = TensorRuntime.newManager();
+                    SequenceClassifier model = SequenceClassifier.fromPretrained(m, TINY,
+                            BertModel.randomWeights(TINY, 1), "random", Pooling.CLS, 0.1, 0.0, List.of("a", "b"), 3)) {
+                FeatureExtraction.freezeBody(model);
+                TrainingResult r = new Trainer(options(3, null, Metric.MACRO_F1)).fit(FeatureExtraction.head(model),
+                        blobs(64, 1, false), blobs(32, 2, false), model.labels(), TrainingListener.none());
+                assertThat(r.steps()).isEqualTo(3 * 8);
+                assertThat(r.bestMetric()).isEqualTo(1.0);
+                runs[k] = model.parameters().toHost("classifier.weight").data();
+            }
+        }
+        assertThat(runs[1]).isEqualTo(runs[0]);
+    }
+
+    @Test
+    void scheduleWarmsUpThenDecaysToZero() {
+        LearningRateSchedule linear = LearningRateSchedule.of(Schedule.LINEAR, 10, 110);
+        assertThat(linear.factor(0)).isEqualTo(0.0);
+        assertThat(linear.factor(5)).isEqualTo(0.5);
+        assertThat(linear.factor(10)).isEqualTo(1.0);
+        assertThat(linear.factor(60)).isEqualTo(0.5);
+        assertThat(linear.factor(110)).isEqualTo(0.0);
+        LearningRateSchedule cosine = LearningRateSchedule.of(Schedule.COSINE, 0, 100);
+        assertThat(cosine.factor(50)).isCloseTo(0.5, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(cosine.factor(100)).isCloseTo(0.0, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(LearningRateSchedule.of(Schedule.CONSTANT, 0, 100).factor(99)).isEqualTo(1.0);
+    }
+}
