@@ -51,7 +51,11 @@ mkdir -p "$OUT_DIR"
 # model
 # ---------------------------------------------------------------------------------------
 if [[ ! -f "$MODEL/model.safetensors" || ! -f "$MODEL/config.json" ]]; then
-  if [[ "${MAKE_RANDOM:-0}" == 1 ]]; then
+  if [[ "${MAKE_RANDOM:-0}" != 1 && -f bench/target/classpath.txt ]]; then
+    log "no checkpoint in $MODEL: exporting the real MiniLM weights (with a seeded 2-label head) from finetune4j"
+    OPT_OUT_TRACKING=true java -Dai.djl.offline=true -cp "bench/target/classes:$(cat bench/target/classpath.txt)" \
+      dev.finetune4j.bench.Throughput --mode export --export "$MODEL" >&2
+  elif [[ "${MAKE_RANDOM:-0}" == 1 ]]; then
     log "no checkpoint in $MODEL: writing a random-init MiniLM-shaped one (MAKE_RANDOM=1)"
     "$PYTHON" bench/make_random_checkpoint.py --out "$MODEL" >&2
   else

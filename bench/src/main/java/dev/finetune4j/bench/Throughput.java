@@ -49,6 +49,7 @@ public final class Throughput {
             if (a.containsKey("--export")) {
                 HfExport.write(model, files.tokenizerJson(), seq, Map.of("base_model", "all-minilm-l6-v2"),
                         Path.of(a.get("--export")));
+                if (mode.equals("export")) return;
             }
             long[][] ids = new long[batch][seq];
             Random rng = new Random(0);

@@ -1,5 +1,8 @@
 package dev.finetune4j.recipe;
 
+import dev.finetune4j.data.Format;
+import dev.finetune4j.data.OnBadLine;
+
 import java.nio.file.Path;
 
 /**
@@ -13,7 +16,7 @@ public record DataConfig(
         Path train,
         Path validation,
         Path test,
-        DataFormat format,
+        Format format,
         String textColumn,
         String labelColumn,
         int maxLength,
@@ -45,15 +48,4 @@ public record DataConfig(
         return file == null ? fraction : 0;
     }
 
-    /** The format of {@code file}: the configured one, or the one its extension names. */
-    public DataFormat formatOf(Path file) {
-        if (format != DataFormat.AUTO) {
-            return format;
-        }
-        DataFormat byExtension = DataFormat.forFile(file);
-        if (byExtension == null) {
-            throw new IllegalArgumentException("cannot tell the format of " + file + " from its extension");
-        }
-        return byExtension;
-    }
 }

@@ -1,5 +1,7 @@
 package dev.finetune4j.recipe;
 
+import dev.finetune4j.data.Format;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
@@ -43,7 +45,7 @@ final class RecipeChecks {
         } else if (!Files.isReadable(file)) {
             doc.problem(where.problem("'" + key + "': cannot read " + file + " (permission denied)"));
         }
-        if (format.asText().equals("auto") && DataFormat.forFile(file) == null) {
+        if (format.asText().equals("auto") && Format.forFile(file) == null) {
             doc.problem(where.problem("'" + key + "': cannot tell the format of '" + file.getFileName()
                     + "' from its extension (.jsonl, .csv or .tsv); set data.format to jsonl, csv or tsv"));
         }

@@ -1,5 +1,8 @@
 package dev.finetune4j.recipe;
 
+import dev.finetune4j.data.Format;
+import dev.finetune4j.data.OnBadLine;
+
 import dev.finetune4j.model.Pooling;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -98,14 +101,14 @@ public final class RecipeLoader {
                 path(baseDir, d.get("train")),
                 path(baseDir, d.get("validation")),
                 path(baseDir, d.get("test")),
-                DataFormat.parse(d.get("format").asText()),
+                RecipeNames.parse(Format.class, d.get("format").asText()),
                 d.get("text_column").asText(),
                 d.get("label_column").asText(),
                 d.get("max_length").asInt(),
                 d.get("validation_fraction").asDouble(),
                 d.get("test_fraction").asDouble(),
                 d.get("drop_duplicates").asBoolean(),
-                OnBadLine.parse(d.get("on_bad_line").asText()));
+                RecipeNames.parse(OnBadLine.class, d.get("on_bad_line").asText()));
         JsonNode h = r.get("head");
         HeadConfig head = new HeadConfig(Pooling.parse(h.get("pooling").asText()), optionalDouble(h.get("dropout")));
         JsonNode t = r.get("train");

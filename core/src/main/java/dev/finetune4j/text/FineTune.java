@@ -7,13 +7,12 @@ import dev.finetune4j.data.CleanResult;
 import dev.finetune4j.data.Cleaner;
 import dev.finetune4j.data.EncodedText;
 import dev.finetune4j.data.Example;
-import dev.finetune4j.data.Format;
 import dev.finetune4j.data.LabelSet;
-import dev.finetune4j.data.OnBadLine;
 import dev.finetune4j.data.Split;
 import dev.finetune4j.data.StratifiedSplit;
 import dev.finetune4j.data.TabularReader;
 import dev.finetune4j.data.TextEncoder;
+import dev.finetune4j.eval.ClassificationMetrics;
 import dev.finetune4j.eval.ClassificationReport;
 import dev.finetune4j.eval.Metric;
 import dev.finetune4j.export.HfExport;
@@ -117,8 +116,13 @@ public final class FineTune {
 
             ClassificationReport validationReport = validation.isEmpty() ? null
                     : Evaluator.evaluate(model, validationSet, labels.names(), tc.evalBatchSize());
-            ClassificationReport testReport = test.isEmpty() ? null
-                    : Evaluator.evaluate(model, testSet, labels.names(), tc.evalBatchSize());
+            ClassificationReport testReport = null;
+            if (!test.isEmpty()) {
+                float[][] probs = Evaluator.probabilities(model, testSet, tc.evalBatchSize());
+                testReport = ClassificationMetrics.compute(testSet.labels(), Evaluator.argmax(probs), probs,
+                        labels.names());
+                writePredictions(outputDir.resolve("test_predictions.jsonl"), test, probs, labels);
+            }
 
             Map<String, Object> provenance = Provenance.of(recipe, files, started);
             Map<String, Object> metrics = new LinkedHashMap<>();
@@ -136,6 +140,29 @@ public final class FineTune {
             AtomicFiles.writeJson(outputDir.resolve("metrics.json"), metrics);
             return new Outcome(outputDir, testReport, validationReport, result, metrics);
         }
+    }
+
+    /** One line per held-out example: where it came from, its label, the prediction and the scores. */
+    private static void writePredictions(Path file, List<Example> examples, float[][] probs, LabelSet labels) {
+        StringBuilder sb = new StringBuilder();
+        try {
+            for (int i = 0; i < examples.size(); i++) {
+                Map<String, Object> o = new LinkedHashMap<>();
+                Example e = examples.get(i);
+                int best = Evaluator.argmax(new float[][] {probs[i]})[0];
+                o.put("line", e.line());
+                o.put("label", e.label());
+                o.put("predicted", labels.name(best));
+                Map<String, Double> scores = new LinkedHashMap<>();
+                for (int j = 0; j < probs[i].length; j++) scores.put(labels.name(j), (double) probs[i][j]);
+                o.put("scores", scores);
+                o.put("text", e.text());
+                sb.append(AtomicFiles.JSON_COMPACT.writeValueAsString(o)).append('\n');
+            }
+        } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+            throw new IllegalStateException(ex);
+        }
+        AtomicFiles.writeString(file, sb.toString());
     }
 
     private Map<String, Object> trainSummary(TrainingResult r, SequenceClassifier model, TrainConfig tc) {
@@ -177,8 +204,8 @@ public final class FineTune {
 
     private List<Example> read(Path file, String key, Map<String, Object> report) {
         DataConfig dc = recipe.data();
-        CleanResult clean = Cleaner.clean(TabularReader.read(file, Format.valueOf(dc.formatOf(file).name()),
-                dc.textColumn(), dc.labelColumn(), OnBadLine.valueOf(dc.onBadLine().name()), key + " in the recipe"),
+        CleanResult clean = Cleaner.clean(TabularReader.read(file, dc.format(),
+                dc.textColumn(), dc.labelColumn(), dc.onBadLine(), key + " in the recipe"),
                 dc.dropDuplicates());
         if (clean.report().dropped() > 0) {
             log.printf("cleaning %s (%s):%n%s%n", key, file.getFileName(), clean.report().toText());

@@ -1,5 +1,8 @@
 package dev.finetune4j.recipe;
 
+import dev.finetune4j.data.Format;
+import dev.finetune4j.data.OnBadLine;
+
 import dev.finetune4j.model.Pooling;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -53,7 +56,7 @@ class RecipeLoaderTest {
         assertThat(r.model()).isEqualTo("all-minilm-l6-v2");
         assertThat(r.seed()).isEqualTo(42);
         assertThat(r.baseDir()).isEqualTo(dir.toAbsolutePath().normalize());
-        assertThat(r.data()).isEqualTo(new DataConfig(dir.resolve("data/train.jsonl"), null, null, DataFormat.AUTO,
+        assertThat(r.data()).isEqualTo(new DataConfig(dir.resolve("data/train.jsonl"), null, null, Format.AUTO,
                 "text", "label", 128, 0.1, 0.1, true, OnBadLine.SKIP));
         assertThat(r.head()).isEqualTo(new HeadConfig(Pooling.POOLER, null));
         assertThat(r.strategy()).isEqualTo(Strategy.FULL);
@@ -68,7 +71,7 @@ class RecipeLoaderTest {
 
         assertThat(r.data().train()).isEqualTo(dir.resolve("data/train.jsonl")).isAbsolute();
         assertThat(r.data().validation()).isEqualTo(dir.resolve("data/dev.csv"));
-        assertThat(r.data().formatOf(r.data().validation())).isEqualTo(DataFormat.CSV);
+        assertThat(r.data().format().resolve(r.data().validation())).isEqualTo(Format.CSV);
         assertThat(Path.of("data/train.jsonl")).doesNotExist();
     }
 
@@ -272,7 +275,7 @@ class RecipeLoaderTest {
 
         assertThat(error(yaml).getMessage()).isEqualTo(recipe + ":4:10: 'data.train': cannot tell the format of"
                 + " 'train.txt' from its extension (.jsonl, .csv or .tsv); set data.format to jsonl, csv or tsv");
-        assertThat(load(yaml, "data.format=tsv").data().format()).isEqualTo(DataFormat.TSV);
+        assertThat(load(yaml, "data.format=tsv").data().format()).isEqualTo(Format.TSV);
     }
 
     @Test

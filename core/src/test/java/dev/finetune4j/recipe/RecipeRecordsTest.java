@@ -1,5 +1,8 @@
 package dev.finetune4j.recipe;
 
+import dev.finetune4j.data.Format;
+import dev.finetune4j.data.OnBadLine;
+
 import dev.finetune4j.model.Pooling;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -18,7 +21,7 @@ class RecipeRecordsTest {
 
     @Test
     void enumsMatchTheSchema() {
-        assertThat(RecipeNames.allowed(DataFormat.class)).containsExactlyElementsOf(enumOf("/data/format"));
+        assertThat(RecipeNames.allowed(Format.class)).containsExactlyElementsOf(enumOf("/data/format"));
         assertThat(RecipeNames.allowed(OnBadLine.class)).containsExactlyElementsOf(enumOf("/data/on_bad_line"));
         assertThat(RecipeNames.allowed(Pooling.class)).containsExactlyElementsOf(enumOf("/head/pooling"));
         assertThat(RecipeNames.allowed(Strategy.class)).containsExactlyElementsOf(enumOf("/strategy"));
@@ -35,19 +38,19 @@ class RecipeRecordsTest {
 
     @Test
     void formatFromExtension() {
-        assertThat(DataFormat.forFile(Path.of("a/b.JSONL"))).isEqualTo(DataFormat.JSONL);
-        assertThat(DataFormat.forFile(Path.of("b.tsv"))).isEqualTo(DataFormat.TSV);
-        assertThat(DataFormat.forFile(Path.of("b.txt"))).isNull();
+        assertThat(Format.forFile(Path.of("a/b.JSONL"))).isEqualTo(Format.JSONL);
+        assertThat(Format.forFile(Path.of("b.tsv"))).isEqualTo(Format.TSV);
+        assertThat(Format.forFile(Path.of("b.txt"))).isNull();
     }
 
     @Test
     void recordsRejectValuesTheSchemaWouldReject() {
         assertThatThrownBy(() -> new EarlyStopping("f1", 2, 0)).hasMessageContaining("'f1' is not one of");
         assertThatThrownBy(() -> new HeadConfig(Pooling.CLS, 1.0)).hasMessage("head.dropout must be in [0, 1), got 1.0");
-        assertThatThrownBy(() -> new DataConfig(Path.of("/t.jsonl"), null, null, DataFormat.AUTO, "text", "label",
+        assertThatThrownBy(() -> new DataConfig(Path.of("/t.jsonl"), null, null, Format.AUTO, "text", "label",
                 128, 0.5, 0.5, true, OnBadLine.SKIP)).hasMessageContaining("must be < 1");
         // with both files given, nothing is split off, so the fractions do not matter
-        new DataConfig(Path.of("/t.jsonl"), Path.of("/v.jsonl"), Path.of("/x.jsonl"), DataFormat.AUTO, "text", "label",
+        new DataConfig(Path.of("/t.jsonl"), Path.of("/v.jsonl"), Path.of("/x.jsonl"), Format.AUTO, "text", "label",
                 128, 0.5, 0.5, true, OnBadLine.SKIP);
     }
 
