@@ -43,8 +43,8 @@ import java.util.zip.GZIPInputStream;
 
 public class Curate {
     static final long SEED = 42;
-    static final int SPAM = 1000;
-    static final int HAM = 1000; // all hard ham, the rest easy ham
+    static final int SPAM = 1500;
+    static final int HAM = 1500; // all hard ham, the rest easy ham
     static final int MAX_BODY_CHARS = 2000;
 
     record Email(String id, String group, String raw) {
