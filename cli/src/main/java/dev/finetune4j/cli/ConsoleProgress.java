@@ -34,20 +34,20 @@ final class ConsoleProgress implements TrainingListener {
         out.printf("training: %d examples, %d steps%n", trainExamples, totalSteps);
         if (terminal) {
             bar = new ProgressBarBuilder().setTaskName("train").setInitialMax(totalSteps)
-                    .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).showSpeed()
+                    .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).setMaxRenderedLength(120)
                     .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(out)).build();
         }
     }
 
     @Override
     public void onStep(Step s) {
-        String extra = String.format("epoch %d loss %.4f lr %.2e %.1f ex/s", s.epoch() + 1, s.loss(), s.learningRate(),
-                s.examplesPerSecond());
         if (bar != null) {
             bar.stepTo(s.step());
-            bar.setExtraMessage(extra);
+            bar.setExtraMessage(String.format("ep %d loss %.4f %.1f ex/s", s.epoch() + 1, s.loss(), s.examplesPerSecond()));
             return;
         }
+        String extra = String.format("epoch %d loss %.4f lr %.2e %.1f ex/s", s.epoch() + 1, s.loss(), s.learningRate(),
+                s.examplesPerSecond());
         long now = System.nanoTime();
         if (now - lastLogNanos >= LOG_EVERY_NANOS || s.step() == s.totalSteps()) {
             lastLogNanos = now;
@@ -61,7 +61,7 @@ final class ConsoleProgress implements TrainingListener {
     public void onEvaluation(Evaluation e) {
         if (bar != null) bar.pause();
         out.printf("%svalidation after step %d (epoch %d): %s = %.4f%s%s%n", bar != null ? "\n" : "", e.step(),
-                e.epoch() + 1, "metric", e.metric(), e.improved() ? "  (best so far)" : "",
+                e.epoch() + 1, e.metricName(), e.metric(), e.improved() ? "  (best so far)" : "",
                 e.stopping() ? "  -> early stopping" : "");
         if (bar != null) bar.resume();
     }

@@ -3,12 +3,10 @@ package dev.finetune4j.adapt;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.jni.JniUtils;
-import dev.finetune4j.TensorRuntime;
-import dev.finetune4j.data.LengthBucketBatcher;
 import dev.finetune4j.model.ParameterStore;
 import dev.finetune4j.model.SequenceClassifier;
 import dev.finetune4j.model.TextBatch;
+import dev.finetune4j.train.Evaluator;
 import dev.finetune4j.train.LabelledInputs;
 import dev.finetune4j.train.TrainableModel;
 
@@ -27,30 +25,8 @@ public final class FeatureExtraction {
 
     /** Runs the frozen body once over {@code data}: pooled features [n][hidden] with the same labels. */
     public static CachedFeatures extract(SequenceClassifier model, LabelledInputs<TextBatch> data, int batchSize) {
-        int n = data.size();
-        int[] lengths = new int[n];
-        int[] labels = new int[n];
-        for (int i = 0; i < n; i++) {
-            lengths[i] = data.length(i);
-            labels[i] = data.label(i);
-        }
-        float[][] features = new float[n][];
-        JniUtils.setGradMode(false);
-        try (NDManager base = TensorRuntime.newManager()) {
-            for (int[] batch : LengthBucketBatcher.sequential(lengths, batchSize)) {
-                try (NDManager scope = base.newSubManager()) {
-                    NDArray f = model.features(scope, data.collate(scope, batch), false);
-                    int h = (int) f.getShape().get(1);
-                    float[] flat = f.toFloatArray();
-                    for (int i = 0; i < batch.length; i++) {
-                        float[] row = new float[h];
-                        System.arraycopy(flat, i * h, row, 0, h);
-                        features[batch[i]] = row;
-                    }
-                }
-            }
-        }
-        return new CachedFeatures(features, labels);
+        float[][] features = Evaluator.rows(data, batchSize, (scope, batch) -> model.features(scope, batch, false));
+        return new CachedFeatures(features, data.labels());
     }
 
     /** Body outputs kept on the heap; every example has the same cost, so batches need no bucketing. */

@@ -15,6 +15,15 @@ public final class Evaluator {
 
     /** Class probabilities [n][classes], in the order of {@code data}. */
     public static <B> float[][] probabilities(TrainableModel<B> model, LabelledInputs<B> data, int batchSize) {
+        return rows(data, batchSize, (scope, batch) -> model.logits(scope, batch, false).softmax(-1));
+    }
+
+    /**
+     * Runs {@code f} without gradients over length-sorted batches of {@code data}; returns its
+     * [batch, d] outputs as one row per example, in the order of {@code data}.
+     */
+    public static <B> float[][] rows(LabelledInputs<B> data, int batchSize,
+            java.util.function.BiFunction<NDManager, B, NDArray> f) {
         int n = data.size();
         int[] lengths = new int[n];
         for (int i = 0; i < n; i++) lengths[i] = data.length(i);
@@ -24,13 +33,11 @@ public final class Evaluator {
         try (NDManager base = TensorRuntime.newManager()) {
             for (int[] batch : LengthBucketBatcher.sequential(lengths, batchSize)) {
                 try (NDManager scope = base.newSubManager()) {
-                    NDArray probs = model.logits(scope, data.collate(scope, batch), false).softmax(-1);
-                    float[] flat = probs.toFloatArray();
-                    int k = (int) probs.getShape().get(1);
+                    NDArray result = f.apply(scope, data.collate(scope, batch));
+                    float[] flat = result.toFloatArray();
+                    int d = (int) result.getShape().get(1);
                     for (int i = 0; i < batch.length; i++) {
-                        float[] row = new float[k];
-                        System.arraycopy(flat, i * k, row, 0, k);
-                        out[batch[i]] = row;
+                        out[batch[i]] = java.util.Arrays.copyOfRange(flat, i * d, (i + 1) * d);
                     }
                 }
             }

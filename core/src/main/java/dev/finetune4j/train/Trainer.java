@@ -136,7 +136,7 @@ public final class Trainer {
         ClassificationReport report = Evaluator.evaluate(model, validation, labels, options.evalBatchSize());
         double value = options.metric().value(report);
         EarlyStopping.Decision d = stopper.update(value, step);
-        return new TrainingListener.Evaluation(step, epoch, report, value, d == EarlyStopping.Decision.IMPROVED,
+        return new TrainingListener.Evaluation(step, epoch, report, options.metric().key(), value, d == EarlyStopping.Decision.IMPROVED,
                 d == EarlyStopping.Decision.STOP);
     }
 

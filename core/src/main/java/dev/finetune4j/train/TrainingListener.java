@@ -9,7 +9,7 @@ public interface TrainingListener {
             long examplesSeen, double examplesPerSecond) {}
 
     /** After each evaluation on the validation split. */
-    record Evaluation(long step, int epoch, ClassificationReport report, double metric, boolean improved,
+    record Evaluation(long step, int epoch, ClassificationReport report, String metricName, double metric, boolean improved,
             boolean stopping) {}
 
     default void onStart(long totalSteps, int epochs, int trainExamples) {}
