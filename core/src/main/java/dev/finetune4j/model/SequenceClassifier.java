@@ -145,6 +145,19 @@ public final class SequenceClassifier implements TrainableModel<TextBatch>, Auto
         return parameterName.startsWith("classifier.");
     }
 
+    /** Classifier and pooler 0, last encoder layer 1, ..., first layer L, embeddings L + 1. */
+    @Override
+    public int depthFromTop(String parameterName) {
+        String layerPrefix = BODY_PREFIX + "encoder.layer.";
+        if (parameterName.startsWith(layerPrefix)) {
+            String rest = parameterName.substring(layerPrefix.length());
+            int layer = Integer.parseInt(rest.substring(0, rest.indexOf('.')));
+            return config.numHiddenLayers() - layer;
+        }
+        if (parameterName.startsWith(BODY_PREFIX + "embeddings.")) return config.numHiddenLayers() + 1;
+        return 0;
+    }
+
     public BertConfig config() {
         return config;
     }

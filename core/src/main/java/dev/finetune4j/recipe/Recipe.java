@@ -77,7 +77,9 @@ public record Recipe(
         t.put("eval_batch_size", train.evalBatchSize());
         t.put("learning_rate", train.learningRate());
         t.put("head_learning_rate", train.headLearningRate());
+        t.put("layerwise_lr_decay", train.layerwiseLrDecay());
         t.put("weight_decay", train.weightDecay());
+        t.put("class_weights", train.classWeights().recipeName());
         t.put("warmup_ratio", train.warmupRatio());
         t.put("schedule", train.schedule().recipeName());
         t.put("max_grad_norm", train.maxGradNorm());

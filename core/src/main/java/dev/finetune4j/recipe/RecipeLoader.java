@@ -129,7 +129,9 @@ public final class RecipeLoader {
                 es.isObject()
                         ? new EarlyStopping(es.get("metric").asText(), es.get("patience").asInt(), es.get("min_delta").asDouble())
                         : null,
-                optionalInt(t.get("threads")));
+                optionalInt(t.get("threads")),
+                optionalDouble(t.get("layerwise_lr_decay")),
+                ClassWeights.parse(t.get("class_weights").asText()));
         return new Recipe(
                 r.get("name").asText(),
                 r.get("task").asText(),

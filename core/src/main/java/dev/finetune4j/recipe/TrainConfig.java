@@ -10,6 +10,9 @@ package dev.finetune4j.recipe;
  * @param evalEverySteps {@code null}: evaluate at the end of every epoch
  * @param earlyStopping {@code null} when disabled
  * @param threads {@code null}: all cores
+ * @param layerwiseLrDecay {@code null}: off; else the learning rate shrinks by this factor per
+ *     layer below the head (discriminative learning rates)
+ * @param classWeights how classes are weighted in the loss
  */
 public record TrainConfig(
         int epochs,
@@ -25,7 +28,9 @@ public record TrainConfig(
         Double hiddenDropout,
         Integer evalEverySteps,
         EarlyStopping earlyStopping,
-        Integer threads) {
+        Integer threads,
+        Double layerwiseLrDecay,
+        ClassWeights classWeights) {
 
     public TrainConfig {
         Checks.atLeast(epochs, 1, "train.epochs");
@@ -42,6 +47,9 @@ public record TrainConfig(
         Checks.fraction(hiddenDropout, "train.hidden_dropout");
         Checks.atLeast(evalEverySteps, 1, "train.eval_every_steps");
         Checks.atLeast(threads, 1, "train.threads");
+        Checks.check(layerwiseLrDecay == null || (layerwiseLrDecay > 0 && layerwiseLrDecay <= 1),
+                "train.layerwise_lr_decay must be in (0, 1], got " + layerwiseLrDecay);
+        Checks.notNull(classWeights, "train.class_weights");
     }
 
     /** The head's learning rate, which defaults to the encoder's. */

@@ -95,7 +95,10 @@ public final class FineTune {
             EncodedTexts validationSet = encode(encoder, validation, labels, "validation", dataReport);
             EncodedTexts testSet = encode(encoder, test, labels, "test", dataReport);
 
-            Trainer trainer = new Trainer(options(tc, recipe.seed()));
+            float[] classWeights = tc.classWeights() == dev.finetune4j.recipe.ClassWeights.AUTO
+                    ? Trainer.balancedClassWeights(trainSet.labels(), labels.size()) : null;
+            if (classWeights != null) log.printf("class weights: %s%n", java.util.Arrays.toString(classWeights));
+            Trainer trainer = new Trainer(options(tc, recipe.seed(), classWeights));
             TrainingResult result;
             long total = model.parameters().count(false);
             if (recipe.strategy() == Strategy.FEATURE_EXTRACTION) {
@@ -194,12 +197,13 @@ public final class FineTune {
         return m;
     }
 
-    static Trainer.Options options(TrainConfig tc, long seed) {
+    static Trainer.Options options(TrainConfig tc, long seed, float[] classWeights) {
         Metric metric = tc.earlyStopping() == null ? Metric.MACRO_F1 : Metric.parse(tc.earlyStopping().metric());
         return new Trainer.Options(tc.epochs(), tc.maxSteps(), tc.batchSize(), tc.evalBatchSize(), tc.learningRate(),
                 tc.effectiveHeadLearningRate(), tc.weightDecay(), tc.warmupRatio(), tc.schedule(), tc.maxGradNorm(),
                 tc.evalEverySteps(), metric, tc.earlyStopping() == null ? null : tc.earlyStopping().patience(),
-                tc.earlyStopping() == null ? 0.0 : tc.earlyStopping().minDelta(), seed);
+                tc.earlyStopping() == null ? 0.0 : tc.earlyStopping().minDelta(), seed, tc.layerwiseLrDecay(),
+                classWeights);
     }
 
     private List<Example> read(Path file, String key, Map<String, Object> report) {

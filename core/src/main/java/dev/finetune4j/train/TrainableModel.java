@@ -13,4 +13,12 @@ public interface TrainableModel<B> {
 
     /** Whether a parameter belongs to the new task head (it may get its own learning rate). */
     boolean isHead(String parameterName);
+
+    /**
+     * How far below the head a parameter sits (head 0, then 1, 2, ... downwards), for
+     * discriminative learning rates. Models without layers answer 0 for everything.
+     */
+    default int depthFromTop(String parameterName) {
+        return 0;
+    }
 }

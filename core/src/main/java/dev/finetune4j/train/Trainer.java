@@ -25,10 +25,14 @@ public final class Trainer {
      * @param evalEverySteps null = evaluate at the end of every epoch
      * @param patience null = no early stopping (the best weights are still restored when a
      *     validation split exists)
+     * @param layerwiseLrDecay null = off; else a body parameter at depth d trains at
+     *     learningRate * decay^d ({@link TrainableModel#depthFromTop})
+     * @param classWeights null = unweighted loss; else one weight per class
      */
     public record Options(int epochs, Integer maxSteps, int batchSize, int evalBatchSize, double learningRate,
             double headLearningRate, double weightDecay, double warmupRatio, dev.finetune4j.recipe.Schedule schedule,
-            double maxGradNorm, Integer evalEverySteps, Metric metric, Integer patience, double minDelta, long seed) {
+            double maxGradNorm, Integer evalEverySteps, Metric metric, Integer patience, double minDelta, long seed,
+            Double layerwiseLrDecay, float[] classWeights) {
         public Options {
             if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1");
             if (batchSize < 1 || evalBatchSize < 1) throw new IllegalArgumentException("batch sizes must be >= 1");
@@ -53,10 +57,7 @@ public final class Trainer {
         boolean validate = validation != null && validation.size() > 0;
         EarlyStopping stopper = new EarlyStopping(options.metric().higherIsBetter(),
                 options.patience() != null ? options.patience() : Integer.MAX_VALUE, options.minDelta());
-        List<AdamW.Group> groups = new ArrayList<>();
-        double headMultiplier = options.headLearningRate() / options.learningRate();
-        groups.addAll(AdamW.decayGroups(params, options.weightDecay(), 1.0, n -> !model.isHead(n), "body_"));
-        groups.addAll(AdamW.decayGroups(params, options.weightDecay(), headMultiplier, model::isHead, "head_"));
+        List<AdamW.Group> groups = parameterGroups(model, options);
 
         List<TrainingListener.Evaluation> evaluations = new ArrayList<>();
         List<Double> epochLosses = new ArrayList<>();
@@ -82,7 +83,8 @@ public final class Trainer {
                         B inputs = train.collate(scope, batch);
                         NDArray lossArray;
                         try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
-                            lossArray = crossEntropy(model.logits(scope, inputs, true), labelsOf(scope, train, batch));
+                            lossArray = crossEntropy(model.logits(scope, inputs, true), labelsOf(scope, train, batch),
+                                    options.classWeights());
                             gc.backward(lossArray);
                         }
                         norm = optimizer.step(scope, lr, options.maxGradNorm());
@@ -131,6 +133,28 @@ public final class Trainer {
         return result;
     }
 
+    /**
+     * The optimizer's groups: the head at {@code headLearningRate}; the body at
+     * {@code learningRate}, or per depth with layer-wise decay; each split into decay / no decay.
+     */
+    public static List<AdamW.Group> parameterGroups(TrainableModel<?> model, Options options) {
+        ParameterStore params = model.parameters();
+        List<AdamW.Group> groups = new ArrayList<>();
+        groups.addAll(AdamW.decayGroups(params, options.weightDecay(),
+                options.headLearningRate() / options.learningRate(), model::isHead, "head_"));
+        java.util.SortedSet<Integer> depths = new java.util.TreeSet<>();
+        for (String name : params.all().keySet()) {
+            if (!model.isHead(name)) depths.add(options.layerwiseLrDecay() == null ? 0 : model.depthFromTop(name));
+        }
+        for (int depth : depths) {
+            double multiplier = options.layerwiseLrDecay() == null ? 1.0 : Math.pow(options.layerwiseLrDecay(), depth);
+            groups.addAll(AdamW.decayGroups(params, options.weightDecay(), multiplier,
+                    n -> !model.isHead(n) && (options.layerwiseLrDecay() == null || model.depthFromTop(n) == depth),
+                    options.layerwiseLrDecay() == null ? "body_" : "depth" + depth + "_"));
+        }
+        return groups;
+    }
+
     private <B> TrainingListener.Evaluation evaluate(TrainableModel<B> model, LabelledInputs<B> validation,
             List<String> labels, EarlyStopping stopper, long step, int epoch) {
         ClassificationReport report = Evaluator.evaluate(model, validation, labels, options.evalBatchSize());
@@ -156,8 +180,28 @@ public final class Trainer {
 
     /** Mean cross-entropy of logits [batch, classes] against class indices [batch]. */
     public static NDArray crossEntropy(NDArray logits, NDArray classIndices) {
+        return crossEntropy(logits, classIndices, null);
+    }
+
+    /**
+     * Cross-entropy with per-class weights, averaged as PyTorch's {@code cross_entropy(weight=w)}:
+     * {@code sum_i w[y_i] * -log p_i(y_i) / sum_i w[y_i]}. {@code classWeights == null}: unweighted mean.
+     */
+    public static NDArray crossEntropy(NDArray logits, NDArray classIndices, float[] classWeights) {
         NDArray oneHot = classIndices.oneHot((int) logits.getShape().get(1), DataType.FLOAT32);
-        return logits.logSoftmax(-1).mul(oneHot).sum(new int[] {1}).neg().mean();
+        NDArray nll = logits.logSoftmax(-1).mul(oneHot).sum(new int[] {1}).neg();
+        if (classWeights == null) return nll.mean();
+        NDArray w = oneHot.mul(classIndices.getManager().create(classWeights)).sum(new int[] {1});
+        return nll.mul(w).sum().div(w.sum());
+    }
+
+    /** scikit-learn's "balanced" weights, {@code n / (classes * count[c])}; absent classes get 0. */
+    public static float[] balancedClassWeights(int[] labels, int classes) {
+        int[] counts = new int[classes];
+        for (int y : labels) counts[y]++;
+        float[] w = new float[classes];
+        for (int c = 0; c < classes; c++) w[c] = counts[c] == 0 ? 0f : (float) labels.length / (classes * counts[c]);
+        return w;
     }
 
     /** The loss or gradient norm went NaN or infinite: the run cannot continue as configured. */

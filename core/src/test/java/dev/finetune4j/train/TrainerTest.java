@@ -37,7 +37,7 @@ class TrainerTest {
 
     static Trainer.Options options(int epochs, Integer patience, Metric metric) {
         return new Trainer.Options(epochs, null, 8, 16, 0.05, 0.05, 0.0, 0.0, Schedule.CONSTANT, 1.0, null, metric,
-                patience, 0.0, 7);
+                patience, 0.0, 7, null, null);
     }
 
     @Test
@@ -85,6 +85,55 @@ class TrainerTest {
             }
         }
         assertThat(runs[1]).isEqualTo(runs[0]);
+    }
+
+    @Test
+    void layerwiseDecayGivesEachDepthItsOwnLearningRateMultiplier() {
+        try (NDManager m = TensorRuntime.newManager();
+                SequenceClassifier model = SequenceClassifier.fromPretrained(m, TINY, BertModel.randomWeights(TINY, 1),
+                        "random", Pooling.POOLER, null, null, List.of("a", "b"), 3)) {
+            Trainer.Options o = new Trainer.Options(1, null, 8, 8, 1e-4, 1e-3, 0.01, 0.0, Schedule.LINEAR, 1.0, null,
+                    Metric.MACRO_F1, null, 0.0, 1, 0.5, null);
+            Map<String, Double> multiplier = new java.util.HashMap<>();
+            Map<String, Double> decay = new java.util.HashMap<>();
+            for (AdamW.Group g : Trainer.parameterGroups(model, o)) {
+                for (String p : g.parameters()) {
+                    assertThat(multiplier.put(p, g.lrMultiplier())).as("%s in one group only", p).isNull();
+                    decay.put(p, g.weightDecay());
+                }
+            }
+            assertThat(multiplier).hasSize(model.parameters().all().size());
+            assertThat(multiplier.get("classifier.weight")).isEqualTo(10.0); // head lr / lr
+            assertThat(multiplier.get("bert.pooler.dense.weight")).isEqualTo(1.0);
+            assertThat(multiplier.get("bert.encoder.layer.1.attention.self.query.weight")).isEqualTo(0.5);
+            assertThat(multiplier.get("bert.encoder.layer.0.output.dense.bias")).isEqualTo(0.25);
+            assertThat(multiplier.get("bert.embeddings.word_embeddings.weight")).isEqualTo(0.125);
+            assertThat(decay.get("bert.encoder.layer.0.output.dense.bias")).isEqualTo(0.0);
+            assertThat(decay.get("bert.embeddings.LayerNorm.weight")).isEqualTo(0.0);
+            assertThat(decay.get("bert.encoder.layer.0.output.dense.weight")).isEqualTo(0.01);
+        }
+    }
+
+    @Test
+    void weightedCrossEntropyMatchesTheFormulaAndBalancedWeightsAreInverseFrequency() {
+        assertThat(Trainer.balancedClassWeights(new int[] {0, 0, 0, 1}, 3)).containsExactly(4f / 9, 4f / 3, 0f);
+        try (NDManager m = TensorRuntime.newManager()) {
+            float[][] logits = {{2f, 0f}, {0f, 1f}, {1f, 1f}};
+            int[] y = {0, 1, 1};
+            float[] w = {1f, 3f};
+            double num = 0, den = 0, plain = 0;
+            for (int i = 0; i < 3; i++) {
+                double z = Math.log(Math.exp(logits[i][0]) + Math.exp(logits[i][1]));
+                double nll = z - logits[i][y[i]];
+                num += w[y[i]] * nll;
+                den += w[y[i]];
+                plain += nll / 3;
+            }
+            assertThat(Trainer.crossEntropy(m.create(logits), m.create(y), w).getFloat())
+                    .isCloseTo((float) (num / den), org.assertj.core.data.Offset.offset(1e-6f));
+            assertThat(Trainer.crossEntropy(m.create(logits), m.create(y)).getFloat())
+                    .isCloseTo((float) plain, org.assertj.core.data.Offset.offset(1e-6f));
+        }
     }
 
     @Test
