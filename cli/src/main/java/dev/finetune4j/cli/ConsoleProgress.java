@@ -58,6 +58,14 @@ final class ConsoleProgress implements TrainingListener {
     }
 
     @Override
+    public void onUnfreeze(Unfreeze u) {
+        if (bar != null) bar.pause();
+        out.printf("%sgradual unfreezing: stage %d from step %d (epoch %d), %,d parameters train%n",
+                bar != null ? "\n" : "", u.stage(), u.step() + 1, u.epoch() + 1, u.trainableParameters());
+        if (bar != null) bar.resume();
+    }
+
+    @Override
     public void onEvaluation(Evaluation e) {
         if (bar != null) bar.pause();
         out.printf("%svalidation after step %d (epoch %d): %s = %.4f%s%s%n", bar != null ? "\n" : "", e.step(),

@@ -192,6 +192,14 @@ public final class FineTune {
             history.add(h);
         }
         m.put("validation_history", history);
+        if (!r.unfreezes().isEmpty()) {
+            List<Map<String, Object>> stages = new ArrayList<>();
+            for (TrainingListener.Unfreeze u : r.unfreezes()) {
+                stages.add(Map.of("stage", u.stage(), "from_step", u.step() + 1, "epoch", u.epoch() + 1,
+                        "trainable_parameters", u.trainableParameters()));
+            }
+            m.put("unfreezing", stages);
+        }
         m.put("trainable_parameters", model.parameters().count(true));
         m.put("total_parameters", model.parameters().count(false));
         return m;
@@ -203,7 +211,7 @@ public final class FineTune {
                 tc.effectiveHeadLearningRate(), tc.weightDecay(), tc.warmupRatio(), tc.schedule(), tc.maxGradNorm(),
                 tc.evalEverySteps(), metric, tc.earlyStopping() == null ? null : tc.earlyStopping().patience(),
                 tc.earlyStopping() == null ? 0.0 : tc.earlyStopping().minDelta(), seed, tc.layerwiseLrDecay(),
-                classWeights);
+                classWeights, null);
     }
 
     private List<Example> read(Path file, String key, Map<String, Object> report) {

@@ -27,13 +27,14 @@ public final class AdamW implements AutoCloseable {
     }
 
     private final ParameterStore params;
-    private final List<Group> groups;
+    private List<Group> groups;
     private final double beta1;
     private final double beta2;
     private final double eps;
     private final NDManager stateManager;
     private final Map<String, NDArray> m = new LinkedHashMap<>();
     private final Map<String, NDArray> v = new LinkedHashMap<>();
+    private final Map<String, Long> parameterSteps = new LinkedHashMap<>();
     private long step;
 
     public AdamW(ParameterStore params, List<Group> groups, double beta1, double beta2, double eps) {
@@ -67,6 +68,15 @@ public final class AdamW implements AutoCloseable {
         return groups;
     }
 
+    /**
+     * Changes which parameters are updated and how (e.g. when layers are unfrozen). Parameters
+     * seen before keep their moments; a parameter new to the optimizer starts with zero moments and
+     * its own step count, so its bias correction starts afresh too.
+     */
+    public void setGroups(List<Group> groups) {
+        this.groups = List.copyOf(groups);
+    }
+
     public long stepCount() {
         return step;
     }
@@ -81,14 +91,13 @@ public final class AdamW implements AutoCloseable {
         double norm = globalGradNorm(scope);
         double clip = maxGradNorm > 0 && norm > maxGradNorm ? maxGradNorm / (norm + 1e-6) : 1.0;
         step++;
-        double bc1 = 1 - Math.pow(beta1, step);
-        double bc2 = 1 - Math.pow(beta2, step);
-        float stepSize = (float) (1.0 / bc1);
-        float sqrtBc2 = (float) Math.sqrt(bc2);
         for (Group g : groups) {
             double groupLr = lr * g.lrMultiplier();
             for (String name : g.parameters()) {
                 NDArray p = params.get(name);
+                long t = parameterSteps.merge(name, 1L, Long::sum);
+                float stepSize = (float) (1.0 / (1 - Math.pow(beta1, t)));
+                float sqrtBc2 = (float) Math.sqrt(1 - Math.pow(beta2, t));
                 try (NDManager local = scope.newSubManager()) {
                     NDArray grad = p.getGradient();
                     grad.attach(local);

@@ -28,14 +28,29 @@ public final class Trainer {
      * @param layerwiseLrDecay null = off; else a body parameter at depth d trains at
      *     learningRate * decay^d ({@link TrainableModel#depthFromTop})
      * @param classWeights null = unweighted loss; else one weight per class
+     * @param gradualUnfreezing null = the trainable set stays as the model has it
      */
     public record Options(int epochs, Integer maxSteps, int batchSize, int evalBatchSize, double learningRate,
             double headLearningRate, double weightDecay, double warmupRatio, dev.finetune4j.recipe.Schedule schedule,
             double maxGradNorm, Integer evalEverySteps, Metric metric, Integer patience, double minDelta, long seed,
-            Double layerwiseLrDecay, float[] classWeights) {
+            Double layerwiseLrDecay, float[] classWeights, GradualUnfreezing gradualUnfreezing) {
         public Options {
             if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1");
             if (batchSize < 1 || evalBatchSize < 1) throw new IllegalArgumentException("batch sizes must be >= 1");
+        }
+    }
+
+    /**
+     * Gradual unfreezing (ULMFiT): stage 0 trains the head only; each stage adds the next layer
+     * group from the top ({@link TrainableModel#depthFromTop}), every epoch or every N steps.
+     */
+    public record GradualUnfreezing(Integer everySteps) {
+        public GradualUnfreezing {
+            if (everySteps != null && everySteps < 1) throw new IllegalArgumentException("everySteps must be >= 1");
+        }
+
+        public int stage(int epoch, long step) {
+            return everySteps == null ? epoch : (int) (step / everySteps);
         }
     }
 
@@ -61,6 +76,8 @@ public final class Trainer {
 
         List<TrainingListener.Evaluation> evaluations = new ArrayList<>();
         List<Double> epochLosses = new ArrayList<>();
+        List<TrainingListener.Unfreeze> unfreezes = new ArrayList<>();
+        int stage = -1;
         Map<String, HostTensor> bestWeights = null;
         long step = 0, examples = 0;
         double trainNanos = 0;
@@ -76,6 +93,15 @@ public final class Trainer {
                 int lossCount = 0;
                 for (int[] batch : LengthBucketBatcher.epoch(lengths, options.batchSize(), options.seed(), epoch)) {
                     if (step >= totalSteps) break;
+                    if (options.gradualUnfreezing() != null
+                            && options.gradualUnfreezing().stage(epoch, step) != stage) {
+                        stage = options.gradualUnfreezing().stage(epoch, step);
+                        unfreezeToStage(model, stage);
+                        optimizer.setGroups(parameterGroups(model, options));
+                        TrainingListener.Unfreeze u = new TrainingListener.Unfreeze(step, epoch, stage, params.count(true));
+                        unfreezes.add(u);
+                        listener.onUnfreeze(u);
+                    }
                     long t0 = System.nanoTime();
                     double lr = options.learningRate() * schedule.factor(step);
                     double loss, norm;
@@ -107,7 +133,7 @@ public final class Trainer {
                         TrainingListener.Evaluation ev = evaluate(model, validation, labels, stopper, step, epoch);
                         evaluations.add(ev);
                         listener.onEvaluation(ev);
-                        if (ev.improved()) bestWeights = snapshot(params);
+                        if (ev.improved()) bestWeights = snapshot(params, options.gradualUnfreezing() != null);
                         if (ev.stopping()) {
                             stop = true;
                             break;
@@ -119,7 +145,7 @@ public final class Trainer {
                     TrainingListener.Evaluation ev = evaluate(model, validation, labels, stopper, step, epoch);
                     evaluations.add(ev);
                     listener.onEvaluation(ev);
-                    if (ev.improved()) bestWeights = snapshot(params);
+                    if (ev.improved()) bestWeights = snapshot(params, options.gradualUnfreezing() != null);
                     stop = ev.stopping();
                 }
                 epoch++;
@@ -128,9 +154,15 @@ public final class Trainer {
         if (bestWeights != null) params.copyFrom(bestWeights);
         TrainingResult result = new TrainingResult(step, epoch, validate ? stopper.bestStep() : step,
                 validate ? stopper.best() : Double.NaN, stop, trainNanos / 1e9,
-                trainNanos == 0 ? 0 : examples / (trainNanos / 1e9), evaluations, epochLosses);
+                trainNanos == 0 ? 0 : examples / (trainNanos / 1e9), evaluations, epochLosses, unfreezes);
         listener.onEnd(result);
         return result;
+    }
+
+    /** Makes exactly the parameters at depth <= {@code stage} from the top trainable. */
+    public static void unfreezeToStage(TrainableModel<?> model, int stage) {
+        ParameterStore ps = model.parameters();
+        for (String name : ps.all().keySet()) ps.setTrainable(name, model.depthFromTop(name) <= stage);
     }
 
     /**
@@ -164,10 +196,11 @@ public final class Trainer {
                 d == EarlyStopping.Decision.STOP);
     }
 
-    private static Map<String, HostTensor> snapshot(ParameterStore params) {
+    /** The values restore needs: what trains now, or everything when frozen parameters may thaw later. */
+    private static Map<String, HostTensor> snapshot(ParameterStore params, boolean all) {
         Map<String, HostTensor> out = new java.util.LinkedHashMap<>();
         for (String name : params.all().keySet()) {
-            if (params.isTrainable(name)) out.put(name, params.toHost(name));
+            if (all || params.isTrainable(name)) out.put(name, params.toHost(name));
         }
         return out;
     }

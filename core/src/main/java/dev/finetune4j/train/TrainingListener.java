@@ -12,6 +12,11 @@ public interface TrainingListener {
     record Evaluation(long step, int epoch, ClassificationReport report, String metricName, double metric, boolean improved,
             boolean stopping) {}
 
+    /** Gradual unfreezing reached a new stage before {@code step}: parameters at depth <= stage now train. */
+    record Unfreeze(long step, int epoch, int stage, long trainableParameters) {}
+
+    default void onUnfreeze(Unfreeze unfreeze) {}
+
     default void onStart(long totalSteps, int epochs, int trainExamples) {}
 
     default void onStep(Step step) {}

@@ -8,9 +8,10 @@ import java.util.List;
  */
 public record TrainingResult(long steps, int epochsStarted, long bestStep, double bestMetric, boolean stoppedEarly,
         double trainSeconds, double examplesPerSecond, List<TrainingListener.Evaluation> evaluations,
-        List<Double> epochLosses) {
+        List<Double> epochLosses, List<TrainingListener.Unfreeze> unfreezes) {
     public TrainingResult {
         evaluations = List.copyOf(evaluations);
         epochLosses = List.copyOf(epochLosses);
+        unfreezes = List.copyOf(unfreezes);
     }
 }

@@ -37,7 +37,7 @@ class TrainerTest {
 
     static Trainer.Options options(int epochs, Integer patience, Metric metric) {
         return new Trainer.Options(epochs, null, 8, 16, 0.05, 0.05, 0.0, 0.0, Schedule.CONSTANT, 1.0, null, metric,
-                patience, 0.0, 7, null, null);
+                patience, 0.0, 7, null, null, null);
     }
 
     @Test
@@ -93,7 +93,7 @@ class TrainerTest {
                 SequenceClassifier model = SequenceClassifier.fromPretrained(m, TINY, BertModel.randomWeights(TINY, 1),
                         "random", Pooling.POOLER, null, null, List.of("a", "b"), 3)) {
             Trainer.Options o = new Trainer.Options(1, null, 8, 8, 1e-4, 1e-3, 0.01, 0.0, Schedule.LINEAR, 1.0, null,
-                    Metric.MACRO_F1, null, 0.0, 1, 0.5, null);
+                    Metric.MACRO_F1, null, 0.0, 1, 0.5, null, null);
             Map<String, Double> multiplier = new java.util.HashMap<>();
             Map<String, Double> decay = new java.util.HashMap<>();
             for (AdamW.Group g : Trainer.parameterGroups(model, o)) {
@@ -134,6 +134,92 @@ class TrainerTest {
             assertThat(Trainer.crossEntropy(m.create(logits), m.create(y)).getFloat())
                     .isCloseTo((float) plain, org.assertj.core.data.Offset.offset(1e-6f));
         }
+    }
+
+    @Test
+    void gradualUnfreezingThawsOneLayerGroupPerStageFromTheTop() {
+        try (NDManager m = TensorRuntime.newManager();
+                SequenceClassifier model = SequenceClassifier.fromPretrained(m, TINY, BertModel.randomWeights(TINY, 1),
+                        "random", Pooling.POOLER, 0.0, 0.0, List.of("a", "b"), 3)) {
+            Map<String, float[]> before = new java.util.HashMap<>();
+            model.parameters().all().forEach((k, v) -> before.put(k, v.toFloatArray()));
+            // 3 steps, a stage per step: head, then layer 1, then layer 0; the embeddings (stage 3) never thaw.
+            Trainer.Options o = new Trainer.Options(1, 3, 4, 8, 1e-3, 1e-3, 0.0, 0.0, Schedule.CONSTANT, 1.0, null,
+                    Metric.MACRO_F1, null, 0.0, 1, null, null, new Trainer.GradualUnfreezing(1));
+            List<TrainingListener.Unfreeze> seen = new ArrayList<>();
+            TrainingListener listener = new TrainingListener() {
+                @Override
+                public void onUnfreeze(Unfreeze u) {
+                    seen.add(u);
+                }
+            };
+            TrainingResult r = new Trainer(o).fit(model, tinyTexts(m), null, model.labels(), listener);
+            assertThat(r.steps()).isEqualTo(3);
+            assertThat(seen).extracting(TrainingListener.Unfreeze::stage).containsExactly(0, 1, 2);
+            assertThat(seen.get(0).trainableParameters()).isEqualTo(32 * 32 + 32 + 2 * 32 + 2); // pooler + classifier
+            assertThat(seen.get(1).trainableParameters()).isGreaterThan(seen.get(0).trainableParameters());
+            java.util.function.Predicate<String> changed = k -> !java.util.Arrays.equals(before.get(k),
+                    model.parameters().get(k).toFloatArray());
+            assertThat(changed).accepts("classifier.weight", "bert.pooler.dense.weight",
+                    "bert.encoder.layer.1.attention.self.query.weight", "bert.encoder.layer.0.attention.self.query.weight");
+            assertThat(changed).rejects("bert.embeddings.word_embeddings.weight", "bert.embeddings.LayerNorm.weight");
+        }
+    }
+
+    @Test
+    void partialFreezingKeepsFrozenParametersBitForBit() {
+        try (NDManager m = TensorRuntime.newManager();
+                SequenceClassifier model = SequenceClassifier.fromPretrained(m, TINY, BertModel.randomWeights(TINY, 1),
+                        "random", Pooling.POOLER, 0.0, 0.0, List.of("a", "b"), 3)) {
+            List<String> frozen = dev.finetune4j.adapt.Freezing.partial(model, true, 1,
+                    java.util.regex.Pattern.compile("LayerNorm"));
+            assertThat(frozen).contains("bert.embeddings.word_embeddings.weight",
+                    "bert.encoder.layer.0.output.dense.weight", "bert.encoder.layer.1.output.LayerNorm.weight")
+                    .doesNotContain("bert.encoder.layer.1.output.dense.weight", "classifier.weight");
+            Map<String, float[]> before = new java.util.HashMap<>();
+            model.parameters().all().forEach((k, v) -> before.put(k, v.toFloatArray()));
+            new Trainer(new Trainer.Options(1, 3, 4, 8, 1e-3, 1e-3, 0.01, 0.0, Schedule.CONSTANT, 1.0, null,
+                    Metric.MACRO_F1, null, 0.0, 1, null, null, null))
+                    .fit(model, tinyTexts(m), null, model.labels(), TrainingListener.none());
+            for (String name : model.parameters().all().keySet()) {
+                boolean same = java.util.Arrays.equals(before.get(name), model.parameters().get(name).toFloatArray());
+                assertThat(same).as(name).isEqualTo(frozen.contains(name));
+            }
+        }
+    }
+
+    /** Four tiny labelled token sequences. */
+    static LabelledInputs<dev.finetune4j.model.TextBatch> tinyTexts(NDManager m) {
+        long[][] ids = {{1, 5, 9, 2}, {1, 6, 8, 2}, {1, 11, 12, 2}, {1, 13, 3, 2}};
+        int[] y = {0, 1, 0, 1};
+        return new LabelledInputs<>() {
+            @Override
+            public int size() {
+                return ids.length;
+            }
+
+            @Override
+            public int label(int i) {
+                return y[i];
+            }
+
+            @Override
+            public int length(int i) {
+                return ids[i].length;
+            }
+
+            @Override
+            public dev.finetune4j.model.TextBatch collate(NDManager step, int[] indices) {
+                long[][] chosen = new long[indices.length][];
+                long[][] mask = new long[indices.length][4];
+                for (int i = 0; i < indices.length; i++) {
+                    chosen[i] = ids[indices[i]];
+                    java.util.Arrays.fill(mask[i], 1);
+                }
+                return new dev.finetune4j.model.TextBatch(step.create(chosen), step.create(mask),
+                        step.create(new long[indices.length][4]));
+            }
+        };
     }
 
     @Test
