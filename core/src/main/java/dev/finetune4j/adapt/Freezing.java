@@ -28,7 +28,7 @@ public final class Freezing {
         for (String name : ps.all().keySet()) {
             boolean freeze = !model.isHead(name)
                     && (embeddings && name.startsWith(SequenceClassifier.BODY_PREFIX + "embeddings.")
-                            || layerOf(name) >= 0 && layerOf(name) < firstLayers
+                            || SequenceClassifier.layerOf(name) >= 0 && SequenceClassifier.layerOf(name) < firstLayers
                             || pattern != null && pattern.matcher(name).find());
             ps.setTrainable(name, !freeze);
             if (freeze) frozen.add(name);
@@ -37,13 +37,5 @@ public final class Freezing {
             throw new UserError("strategy: every parameter is frozen, nothing would train — loosen freeze_pattern");
         }
         return frozen;
-    }
-
-    /** The encoder layer a parameter belongs to, or -1. */
-    static int layerOf(String name) {
-        String prefix = SequenceClassifier.BODY_PREFIX + "encoder.layer.";
-        if (!name.startsWith(prefix)) return -1;
-        String rest = name.substring(prefix.length());
-        return Integer.parseInt(rest.substring(0, rest.indexOf('.')));
     }
 }

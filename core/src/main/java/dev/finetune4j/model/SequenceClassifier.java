@@ -148,14 +148,18 @@ public final class SequenceClassifier implements TrainableModel<TextBatch>, Auto
     /** Classifier and pooler 0, last encoder layer 1, ..., first layer L, embeddings L + 1. */
     @Override
     public int depthFromTop(String parameterName) {
-        String layerPrefix = BODY_PREFIX + "encoder.layer.";
-        if (parameterName.startsWith(layerPrefix)) {
-            String rest = parameterName.substring(layerPrefix.length());
-            int layer = Integer.parseInt(rest.substring(0, rest.indexOf('.')));
-            return config.numHiddenLayers() - layer;
-        }
+        int layer = layerOf(parameterName);
+        if (layer >= 0) return config.numHiddenLayers() - layer;
         if (parameterName.startsWith(BODY_PREFIX + "embeddings.")) return config.numHiddenLayers() + 1;
         return 0;
+    }
+
+    /** The encoder layer a parameter belongs to ({@code bert.encoder.layer.3.…} is 3), or -1. */
+    public static int layerOf(String parameterName) {
+        String prefix = BODY_PREFIX + "encoder.layer.";
+        if (!parameterName.startsWith(prefix)) return -1;
+        String rest = parameterName.substring(prefix.length());
+        return Integer.parseInt(rest.substring(0, rest.indexOf('.')));
     }
 
     public BertConfig config() {
