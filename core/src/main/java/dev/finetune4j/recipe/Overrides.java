@@ -17,6 +17,8 @@ final class Overrides {
     static void apply(RecipeDocument doc, List<String> overrides) {
         for (String text : overrides) {
             apply(doc, text);
+            // --set strategy=partial, then --set strategy.freeze_layers=2
+            RecipeSchema.expandShorthands(doc.root);
         }
     }
 

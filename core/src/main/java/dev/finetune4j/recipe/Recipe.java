@@ -18,7 +18,7 @@ public record Recipe(
         long seed,
         DataConfig data,
         HeadConfig head,
-        Strategy strategy,
+        StrategyConfig strategy,
         TrainConfig train,
         Path baseDir) {
 
@@ -69,7 +69,13 @@ public record Recipe(
         h.put("pooling", head.pooling().recipeName());
         h.put("dropout", head.dropout());
         out.put("head", h);
-        out.put("strategy", strategy.recipeName());
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("type", strategy.type().recipeName());
+        s.put("freeze_embeddings", strategy.freezeEmbeddings());
+        s.put("freeze_layers", strategy.freezeLayers());
+        s.put("freeze_pattern", strategy.freezePattern());
+        s.put("unfreeze_every_steps", strategy.unfreezeEverySteps());
+        out.put("strategy", s);
         Map<String, Object> t = new LinkedHashMap<>();
         t.put("epochs", train.epochs());
         t.put("max_steps", train.maxSteps());

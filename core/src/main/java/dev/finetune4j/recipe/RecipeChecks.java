@@ -7,6 +7,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /**
  * Checks the schema cannot express, on the recipe with defaults filled in. Each check looks only at
@@ -23,6 +27,66 @@ final class RecipeChecks {
         checkFractions(doc, data);
         checkColumns(doc, data);
         checkEarlyStopping(doc, data, full.path("train").path("early_stopping"));
+        checkStrategy(doc, full.path("strategy"));
+    }
+
+    /** The strategy keys that apply to one type only, and that type. */
+    private static final Map<String, Strategy> STRATEGY_KEYS = Map.of(
+            "freeze_embeddings", Strategy.PARTIAL,
+            "freeze_layers", Strategy.PARTIAL,
+            "freeze_pattern", Strategy.PARTIAL,
+            "unfreeze_every_steps", Strategy.GRADUAL_UNFREEZE);
+
+    /**
+     * A key for another type than the one chosen is an error unless it has its default value (as
+     * {@link Recipe#resolved()} writes every key, whatever the type); an invalid regex is an error.
+     */
+    private static void checkStrategy(RecipeDocument doc, JsonNode strategy) {
+        Strategy type = strategy.path("type").isTextual()
+                && RecipeNames.allowed(Strategy.class).contains(strategy.path("type").asText())
+                ? Strategy.parse(strategy.path("type").asText()) : null;
+        for (String key : RecipeSchema.propertyNames(RecipeSchema.at("/strategy"))) {
+            Strategy only = STRATEGY_KEYS.get(key);
+            String pointer = "/strategy/" + key;
+            JsonNode value = strategy.path(key);
+            if (type == null || only == null || only == type || !doc.isGiven(pointer)
+                    || !rightType(value, RecipeSchema.at(pointer))
+                    || value.equals(RecipeSchema.at(pointer).path("default"))) {
+                continue;
+            }
+            doc.problem(doc.keyAt(pointer).problem(
+                    "'strategy." + key + "' applies only to type " + only.recipeName()));
+        }
+        JsonNode pattern = strategy.path("freeze_pattern");
+        if (pattern.isTextual() && !pattern.asText().isEmpty()) {
+            try {
+                Pattern.compile(pattern.asText());
+            } catch (PatternSyntaxException e) {
+                doc.problem(doc.valueAt("/strategy/freeze_pattern").problem(
+                        "'strategy.freeze_pattern' is not a valid regular expression: " + e.getDescription()
+                                + (e.getIndex() >= 0 ? " near index " + e.getIndex() : "")));
+            }
+        }
+    }
+
+    /** Whether the schema's type check passed, so the schema has already said all there is. */
+    private static boolean rightType(JsonNode value, JsonNode schema) {
+        JsonNode type = schema.path("type");
+        for (JsonNode t : type.isArray() ? type : List.of(type)) {
+            boolean ok = switch (t.asText()) {
+                case "boolean" -> value.isBoolean();
+                case "integer" -> value.isIntegralNumber();
+                case "number" -> value.isNumber();
+                case "string" -> value.isTextual();
+                case "null" -> value.isNull();
+                case "object" -> value.isObject();
+                default -> false;
+            };
+            if (ok) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void checkDataFile(RecipeDocument doc, String pointer, JsonNode value, JsonNode format, Path baseDir) {

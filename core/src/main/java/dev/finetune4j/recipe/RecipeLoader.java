@@ -47,6 +47,8 @@ public final class RecipeLoader {
         String text = read(file, name);
         Path baseDir = file.toAbsolutePath().normalize().getParent();
         RecipeDocument doc = RecipeDocument.parse(text, name);
+        // before the overrides too, so that --set strategy.type=... works on 'strategy: full'
+        RecipeSchema.expandShorthands(doc.root);
         Overrides.apply(doc, overrides);
         RecipeSchema.validate(doc);
         ObjectNode full = doc.root.deepCopy();
@@ -139,9 +141,19 @@ public final class RecipeLoader {
                 r.get("seed").asLong(),
                 data,
                 head,
-                Strategy.parse(r.get("strategy").asText()),
+                strategy(r.get("strategy")),
                 train,
                 baseDir);
+    }
+
+    private static StrategyConfig strategy(JsonNode s) {
+        JsonNode pattern = s.get("freeze_pattern");
+        return new StrategyConfig(
+                Strategy.parse(s.get("type").asText()),
+                s.get("freeze_embeddings").asBoolean(),
+                s.get("freeze_layers").asInt(),
+                pattern.isNull() ? null : pattern.asText(),
+                optionalInt(s.get("unfreeze_every_steps")));
     }
 
     private static Path path(Path baseDir, JsonNode node) {

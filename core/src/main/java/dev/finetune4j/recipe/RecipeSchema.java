@@ -39,9 +39,54 @@ final class RecipeSchema {
         }
     }
 
-    /** Fills every absent key that has a default; {@code early_stopping: true} becomes the default mapping. */
+    /**
+     * Fills every absent key that has a default; {@code early_stopping: true} becomes the default
+     * mapping, and a shorthand string such as {@code strategy: full} first becomes {@code {type: full}}.
+     */
     static void applyDefaults(ObjectNode node) {
+        expandShorthands(node);
         applyDefaults(node, SCHEMA_NODE);
+    }
+
+    /**
+     * Replaces a string given for a key that is a string or a mapping with a {@code type} (such as
+     * {@code strategy: partial}) by the mapping {@code {type: partial}}. The loader does this before
+     * validation, so that the string is checked as the mapping's {@code type}, and a shorthand
+     * {@code type} is the only one with no place of its own in the document.
+     */
+    static void expandShorthands(ObjectNode node) {
+        expandShorthands(node, SCHEMA_NODE);
+    }
+
+    private static void expandShorthands(ObjectNode node, JsonNode schema) {
+        schema.path("properties").fields().forEachRemaining(entry -> {
+            JsonNode value = node.get(entry.getKey());
+            if (value != null && value.isTextual() && isShorthand(entry.getValue())) {
+                node.putObject(entry.getKey()).set(SHORTHAND_KEY, value);
+            } else if (value instanceof ObjectNode child) {
+                expandShorthands(child, entry.getValue());
+            }
+        });
+    }
+
+    private static final String SHORTHAND_KEY = "type";
+
+    /** Whether a string may stand for the mapping {@code {type: <string>}} at this subschema. */
+    private static boolean isShorthand(JsonNode schema) {
+        JsonNode type = schema.path("type");
+        return type.isArray() && type.toString().contains("\"string\"") && type.toString().contains("\"object\"")
+                && schema.path("properties").has(SHORTHAND_KEY);
+    }
+
+    /**
+     * How the user spells the key at {@code pointer}: {@code strategy} rather than
+     * {@code strategy.type} when the type came from the shorthand {@code strategy: lora}.
+     */
+    private static String userKey(RecipeDocument doc, String pointer) {
+        String parent = RecipeDocument.parent(pointer);
+        boolean shorthand = pointer.equals(RecipeDocument.child(parent, SHORTHAND_KEY))
+                && isShorthand(at(parent)) && !doc.isGiven(pointer) && doc.isGiven(parent);
+        return RecipeDocument.dotted(shorthand ? parent : pointer);
     }
 
     private static void applyDefaults(ObjectNode node, JsonNode schema) {
@@ -81,7 +126,7 @@ final class RecipeSchema {
 
     private static Problem explain(RecipeDocument doc, Error error) {
         String pointer = pointer(error.getInstanceLocation());
-        String key = RecipeDocument.dotted(pointer);
+        String key = userKey(doc, pointer);
         JsonNode schema = at(pointer);
         JsonNode value = error.getInstanceNode();
         String keyword = error.getKeyword() == null ? "" : error.getKeyword();

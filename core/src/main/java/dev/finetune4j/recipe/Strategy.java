@@ -1,10 +1,14 @@
 package dev.finetune4j.recipe;
 
-/** Which weights are trained: all of them, or only the head on a frozen encoder. */
+/**
+ * Which weights are trained: all of them, only the head on a frozen encoder, all but a frozen part
+ * (embeddings, the first layers, parameters matching a pattern), or layer groups unfrozen top-down
+ * as training goes on. The settings of each are in {@link StrategyConfig}.
+ */
 public enum Strategy {
-    FULL, FEATURE_EXTRACTION;
+    FULL, FEATURE_EXTRACTION, PARTIAL, GRADUAL_UNFREEZE;
 
-    /** The spelling used in recipes, e.g. {@code full}. */
+    /** The spelling used in recipes, e.g. {@code gradual-unfreeze}. */
     public String recipeName() {
         return RecipeNames.of(this);
     }

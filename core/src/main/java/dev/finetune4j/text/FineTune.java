@@ -101,7 +101,7 @@ public final class FineTune {
             Trainer trainer = new Trainer(options(tc, recipe.seed(), classWeights));
             TrainingResult result;
             long total = model.parameters().count(false);
-            if (recipe.strategy() == Strategy.FEATURE_EXTRACTION) {
+            if (recipe.strategy().type() == Strategy.FEATURE_EXTRACTION) {
                 FeatureExtraction.freezeBody(model);
                 log.printf("strategy: feature-extraction (%,d of %,d parameters train)%n",
                         model.parameters().count(true), total);
@@ -170,7 +170,7 @@ public final class FineTune {
 
     private Map<String, Object> trainSummary(TrainingResult r, SequenceClassifier model, TrainConfig tc) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("strategy", recipe.strategy().recipeName());
+        m.put("strategy", recipe.strategy().type().recipeName());
         m.put("epochs", r.epochsStarted());
         m.put("steps", r.steps());
         m.put("examples_per_second", r.examplesPerSecond());

@@ -59,7 +59,7 @@ class RecipeLoaderTest {
         assertThat(r.data()).isEqualTo(new DataConfig(dir.resolve("data/train.jsonl"), null, null, Format.AUTO,
                 "text", "label", 128, 0.1, 0.1, true, OnBadLine.SKIP));
         assertThat(r.head()).isEqualTo(new HeadConfig(Pooling.POOLER, null));
-        assertThat(r.strategy()).isEqualTo(Strategy.FULL);
+        assertThat(r.strategy()).isEqualTo(StrategyConfig.of(Strategy.FULL));
         assertThat(r.train()).isEqualTo(new TrainConfig(3, null, 32, 64, 5.0e-5, null, 0.01, 0.1, Schedule.LINEAR,
                 1.0, null, null, new EarlyStopping("macro_f1", 2, 0.0), null, null, ClassWeights.NONE));
         assertThat(r.train().earlyStopping().higherIsBetter()).isTrue();
@@ -137,7 +137,8 @@ class RecipeLoaderTest {
         assertThat(e.problems()).extracting(Problem::toString).containsExactly(
                 recipe + ":5:11: 'data.format' must be one of: auto, jsonl, csv, tsv; got the string 'jsonn'"
                         + " — did you mean 'jsonl'?",
-                recipe + ":6:11: 'strategy' must be one of: full, feature-extraction; got the string 'lora'");
+                recipe + ":6:11: 'strategy' must be one of: full, feature-extraction, partial,"
+                        + " gradual-unfreeze; got the string 'lora'");
     }
 
     @Test
@@ -328,7 +329,7 @@ class RecipeLoaderTest {
         Recipe again = RecipeLoader.load(copy, List.of());
 
         assertThat(again).isEqualTo(r);
-        assertThat(r.resolved()).containsEntry("strategy", "feature-extraction")
+        assertThat(r.resolved()).containsEntry("strategy", strategyMap("feature-extraction", true, 0, null, null))
                 .containsKeys("name", "task", "model", "seed", "data", "head", "strategy", "train");
         assertThat(yaml).contains("train: data/train.jsonl", "test: null", "learning_rate: 3.0E-5");
         assertThat(r.train().effectiveHeadLearningRate()).isEqualTo(1.0e-3);
@@ -345,5 +346,139 @@ class RecipeLoaderTest {
                 .containsEntry("early_stopping", java.util.Map.of("metric", "macro_f1", "patience", 2, "min_delta", 0.0));
         assertThat(train.keySet()).containsExactlyElementsOf(
                 RecipeSchema.propertyNames(RecipeSchema.at("/train")));
+    }
+
+    private static java.util.Map<String, Object> strategyMap(
+            String type, boolean freezeEmbeddings, int freezeLayers, String freezePattern, Integer unfreezeEverySteps) {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("type", type);
+        m.put("freeze_embeddings", freezeEmbeddings);
+        m.put("freeze_layers", freezeLayers);
+        m.put("freeze_pattern", freezePattern);
+        m.put("unfreeze_every_steps", unfreezeEverySteps);
+        return m;
+    }
+
+    @Test
+    void strategyShorthandAndObjectGiveEqualConfigs() throws IOException {
+        for (Strategy type : Strategy.values()) {
+            String name = type.recipeName();
+            StrategyConfig shorthand = load(MINIMAL + "strategy: " + name + "\n").strategy();
+            StrategyConfig object = load(MINIMAL + "strategy:\n  type: " + name + "\n").strategy();
+            assertThat(shorthand).as(name).isEqualTo(object).isEqualTo(StrategyConfig.of(type));
+        }
+        assertThat(load(MINIMAL + "strategy: {}\n").strategy()).isEqualTo(StrategyConfig.of(Strategy.FULL));
+    }
+
+    @Test
+    void strategyObjectWithEverySetting() throws IOException {
+        Recipe partial = load(MINIMAL + """
+                strategy:
+                  type: partial
+                  freeze_embeddings: false
+                  freeze_layers: 4
+                  freeze_pattern: '^encoder\\.layer\\.[0-3]\\.'
+                """);
+        assertThat(partial.strategy()).isEqualTo(
+                new StrategyConfig(Strategy.PARTIAL, false, 4, "^encoder\\.layer\\.[0-3]\\.", null));
+
+        Recipe gradual = load(MINIMAL + "strategy:\n  type: gradual-unfreeze\n  unfreeze_every_steps: 50\n");
+        assertThat(gradual.strategy()).isEqualTo(new StrategyConfig(Strategy.GRADUAL_UNFREEZE, true, 0, null, 50));
+    }
+
+    @Test
+    void resolvedShowsTheWholeStrategyObjectAndRoundTrips() throws IOException {
+        assertThat(load(MINIMAL).resolved().get("strategy")).isEqualTo(strategyMap("full", true, 0, null, null));
+        assertThat(load(MINIMAL + "strategy: gradual-unfreeze\n").resolved().get("strategy"))
+                .isEqualTo(strategyMap("gradual-unfreeze", true, 0, null, null));
+        @SuppressWarnings("unchecked")
+        var keys = ((java.util.Map<String, Object>) load(MINIMAL).resolved().get("strategy")).keySet();
+        assertThat(keys).containsExactlyElementsOf(RecipeSchema.propertyNames(RecipeSchema.at("/strategy")));
+
+        for (String strategy : List.of("full", "{type: partial, freeze_layers: 2, freeze_pattern: 'pooler'}",
+                "{type: gradual-unfreeze, unfreeze_every_steps: 10}")) {
+            Recipe r = load(MINIMAL + "strategy: " + strategy + "\n");
+            Path copy = dir.resolve("resolved.yaml");
+            Files.writeString(copy, RecipeLoader.toYaml(r.resolved()));
+            assertThat(RecipeLoader.load(copy, List.of())).as(strategy).isEqualTo(r);
+        }
+    }
+
+    @Test
+    void strategyKeyForAnotherTypeIsReportedAtItsKey() throws IOException {
+        RecipeError e = error(MINIMAL + """
+                strategy:
+                  type: full
+                  freeze_layers: 2
+                  unfreeze_every_steps: 3
+                """);
+        assertThat(e.problems()).extracting(Problem::toString).containsExactly(
+                recipe + ":7:3: 'strategy.freeze_layers' applies only to type partial",
+                recipe + ":8:3: 'strategy.unfreeze_every_steps' applies only to type gradual-unfreeze");
+
+        RecipeError gradual = error(MINIMAL + "strategy:\n  type: gradual-unfreeze\n  freeze_pattern: x\n"
+                + "  freeze_embeddings: false\n");
+        assertThat(gradual.problems()).extracting(Problem::toString).containsExactly(
+                recipe + ":7:3: 'strategy.freeze_pattern' applies only to type partial",
+                recipe + ":8:3: 'strategy.freeze_embeddings' applies only to type partial");
+
+        // a key at its default value is harmless (resolved() writes them all)
+        assertThat(load(MINIMAL + "strategy:\n  type: full\n  freeze_layers: 0\n  freeze_pattern: null\n")
+                .strategy()).isEqualTo(StrategyConfig.of(Strategy.FULL));
+    }
+
+    @Test
+    void strategyValueErrorsHaveLineAndColumn() throws IOException {
+        RecipeError e = error(MINIMAL + """
+                strategy:
+                  type: partal
+                  freeze_layers: -1
+                  unfreeze_every_steps: 0
+                  freeze_patern: x
+                """);
+        assertThat(e.problems()).extracting(Problem::toString).containsExactly(
+                recipe + ":6:9: 'strategy.type' must be one of: full, feature-extraction, partial, gradual-unfreeze;"
+                        + " got the string 'partal' — did you mean 'partial'?",
+                recipe + ":7:18: 'strategy.freeze_layers' must be between 0 and 2147483647, got -1",
+                recipe + ":8:25: 'strategy.unfreeze_every_steps' must be between 1 and 2147483647,"
+                        + " got 0",
+                recipe + ":9:3: property 'freeze_patern' is not defined in 'strategy' — did you mean 'freeze_pattern'?");
+
+        assertThat(error(MINIMAL + "strategy: 3\n").getMessage())
+                .isEqualTo(recipe + ":5:11: 'strategy' must be a string or a mapping, got the number 3");
+        assertThat(error(MINIMAL + "strategy: gradual\n").getMessage()).isEqualTo(recipe + ":5:11: 'strategy' must be"
+                + " one of: full, feature-extraction, partial, gradual-unfreeze; got the string 'gradual'");
+    }
+
+    @Test
+    void invalidFreezePatternGivesTheRegexError() throws IOException {
+        RecipeError e = error(MINIMAL + "strategy:\n  type: partial\n  freeze_pattern: 'encoder.(layer'\n");
+
+        assertThat(e.getMessage()).isEqualTo(recipe + ":7:19: 'strategy.freeze_pattern' is not a valid regular"
+                + " expression: Unclosed group near index 14");
+    }
+
+    @Test
+    void strategyOverrides() throws IOException {
+        assertThat(load(MINIMAL, "strategy=partial").strategy()).isEqualTo(StrategyConfig.of(Strategy.PARTIAL));
+        assertThat(load(MINIMAL, "strategy.type=partial").strategy()).isEqualTo(StrategyConfig.of(Strategy.PARTIAL));
+        assertThat(load(MINIMAL + "strategy: full\n", "strategy.type=partial", "strategy.freeze_layers=3").strategy())
+                .isEqualTo(new StrategyConfig(Strategy.PARTIAL, true, 3, null, null));
+        assertThat(load(MINIMAL, "strategy=gradual-unfreeze", "strategy.unfreeze_every_steps=20").strategy())
+                .isEqualTo(new StrategyConfig(Strategy.GRADUAL_UNFREEZE, true, 0, null, 20));
+        assertThat(load(MINIMAL + "strategy:\n  type: partial\n  freeze_layers: 2\n", "strategy=full").strategy())
+                .isEqualTo(StrategyConfig.of(Strategy.FULL));
+
+        assertThat(error(MINIMAL + "strategy: partial\n", "strategy=lora").getMessage()).isEqualTo(
+                "--set strategy=lora: 'strategy' must be one of: full, feature-extraction, partial, gradual-unfreeze;"
+                        + " got the string 'lora'");
+        RecipeError e = error(MINIMAL + "strategy: partial\n", "strategy.type=parital", "strategy.freez_layers=1");
+        assertThat(e.problems()).extracting(Problem::toString).containsExactly(
+                "--set strategy.type=parital: 'strategy.type' must be one of: full, feature-extraction, partial,"
+                        + " gradual-unfreeze; got the string 'parital' — did you mean 'partial'?",
+                "--set strategy.freez_layers=1: property 'freez_layers' is not defined in 'strategy'"
+                        + " — did you mean 'freeze_layers'?");
+        assertThat(error(MINIMAL, "strategy.freeze_layers=2").getMessage())
+                .isEqualTo("--set strategy.freeze_layers=2: 'strategy.freeze_layers' applies only to type partial");
     }
 }

@@ -24,7 +24,7 @@ class RecipeRecordsTest {
         assertThat(RecipeNames.allowed(Format.class)).containsExactlyElementsOf(enumOf("/data/format"));
         assertThat(RecipeNames.allowed(OnBadLine.class)).containsExactlyElementsOf(enumOf("/data/on_bad_line"));
         assertThat(RecipeNames.allowed(Pooling.class)).containsExactlyElementsOf(enumOf("/head/pooling"));
-        assertThat(RecipeNames.allowed(Strategy.class)).containsExactlyElementsOf(enumOf("/strategy"));
+        assertThat(RecipeNames.allowed(Strategy.class)).containsExactlyElementsOf(enumOf("/strategy/type"));
         assertThat(RecipeNames.allowed(Schedule.class)).containsExactlyElementsOf(enumOf("/train/schedule"));
         assertThat(EarlyStopping.METRICS).containsExactlyElementsOf(enumOf("/train/early_stopping/metric"));
         assertThat(Recipe.TASKS).containsExactlyElementsOf(enumOf("/task"));
@@ -52,6 +52,28 @@ class RecipeRecordsTest {
         // with both files given, nothing is split off, so the fractions do not matter
         new DataConfig(Path.of("/t.jsonl"), Path.of("/v.jsonl"), Path.of("/x.jsonl"), Format.AUTO, "text", "label",
                 128, 0.5, 0.5, true, OnBadLine.SKIP);
+    }
+
+    @Test
+    void strategyConfigDefaultsAndInvariants() {
+        assertThat(StrategyConfig.of(Strategy.PARTIAL))
+                .isEqualTo(new StrategyConfig(Strategy.PARTIAL, true, 0, null, null));
+        assertThat(Strategy.parse("gradual-unfreeze")).isEqualTo(Strategy.GRADUAL_UNFREEZE);
+        assertThat(new StrategyConfig(Strategy.PARTIAL, false, 2, "^encoder\\.layer\\.1\\.", null)
+                .compiledFreezePattern().matcher("x.encoder.layer.1.attention").find()).isFalse();
+        assertThat(StrategyConfig.of(Strategy.FULL).compiledFreezePattern()).isNull();
+        assertThatThrownBy(() -> new StrategyConfig(null, true, 0, null, null))
+                .hasMessage("strategy.type must not be null");
+        assertThatThrownBy(() -> new StrategyConfig(Strategy.PARTIAL, true, -1, null, null))
+                .hasMessage("strategy.freeze_layers must be >= 0, got -1");
+        assertThatThrownBy(() -> new StrategyConfig(Strategy.GRADUAL_UNFREEZE, true, 0, null, 0))
+                .hasMessage("strategy.unfreeze_every_steps must be >= 1, got 0");
+        assertThatThrownBy(() -> new StrategyConfig(Strategy.PARTIAL, true, 0, "(a", null))
+                .hasMessage("strategy.freeze_pattern is not a valid regular expression: Unclosed group");
+        assertThatThrownBy(() -> new StrategyConfig(Strategy.FULL, true, 3, null, null))
+                .hasMessage("strategy.freeze_layers applies only to type partial");
+        assertThatThrownBy(() -> new StrategyConfig(Strategy.PARTIAL, true, 0, null, 5))
+                .hasMessage("strategy.unfreeze_every_steps applies only to type gradual-unfreeze");
     }
 
     @Test
