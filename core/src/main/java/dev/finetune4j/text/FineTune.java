@@ -3,6 +3,7 @@ package dev.finetune4j.text;
 import ai.djl.ndarray.NDManager;
 import dev.finetune4j.TensorRuntime;
 import dev.finetune4j.adapt.FeatureExtraction;
+import dev.finetune4j.adapt.Freezing;
 import dev.finetune4j.data.CleanResult;
 import dev.finetune4j.data.Cleaner;
 import dev.finetune4j.data.EncodedText;
@@ -23,6 +24,7 @@ import dev.finetune4j.model.io.ResolvedModelFiles;
 import dev.finetune4j.recipe.DataConfig;
 import dev.finetune4j.recipe.Recipe;
 import dev.finetune4j.recipe.Strategy;
+import dev.finetune4j.recipe.StrategyConfig;
 import dev.finetune4j.recipe.TrainConfig;
 import dev.finetune4j.track.Provenance;
 import dev.finetune4j.train.Evaluator;
@@ -98,10 +100,13 @@ public final class FineTune {
             float[] classWeights = tc.classWeights() == dev.finetune4j.recipe.ClassWeights.AUTO
                     ? Trainer.balancedClassWeights(trainSet.labels(), labels.size()) : null;
             if (classWeights != null) log.printf("class weights: %s%n", java.util.Arrays.toString(classWeights));
-            Trainer trainer = new Trainer(options(tc, recipe.seed(), classWeights));
+            StrategyConfig strategy = recipe.strategy();
+            Trainer trainer = new Trainer(options(tc, recipe.seed(), classWeights,
+                    strategy.type() == Strategy.GRADUAL_UNFREEZE
+                            ? new Trainer.GradualUnfreezing(strategy.unfreezeEverySteps()) : null));
             TrainingResult result;
             long total = model.parameters().count(false);
-            if (recipe.strategy().type() == Strategy.FEATURE_EXTRACTION) {
+            if (strategy.type() == Strategy.FEATURE_EXTRACTION) {
                 FeatureExtraction.freezeBody(model);
                 log.printf("strategy: feature-extraction (%,d of %,d parameters train)%n",
                         model.parameters().count(true), total);
@@ -113,7 +118,18 @@ public final class FineTune {
                 result = trainer.fit(FeatureExtraction.head(model), trainFeatures, validationFeatures, labels.names(),
                         listener);
             } else {
-                log.printf("strategy: full (%,d parameters train)%n", model.parameters().count(true));
+                if (strategy.type() == Strategy.PARTIAL) {
+                    List<String> frozen = Freezing.partial(model, strategy.freezeEmbeddings(), strategy.freezeLayers(),
+                            strategy.compiledFreezePattern());
+                    log.printf("strategy: partial (%d tensors frozen; %,d of %,d parameters train)%n", frozen.size(),
+                            model.parameters().count(true), total);
+                } else if (strategy.type() == Strategy.GRADUAL_UNFREEZE) {
+                    log.printf("strategy: gradual-unfreeze (head first, then one layer group more %s)%n",
+                            strategy.unfreezeEverySteps() == null ? "each epoch"
+                                    : "every " + strategy.unfreezeEverySteps() + " steps");
+                } else {
+                    log.printf("strategy: full (%,d parameters train)%n", model.parameters().count(true));
+                }
                 result = trainer.fit(model, trainSet, validationSet, labels.names(), listener);
             }
 
@@ -205,13 +221,14 @@ public final class FineTune {
         return m;
     }
 
-    static Trainer.Options options(TrainConfig tc, long seed, float[] classWeights) {
+    static Trainer.Options options(TrainConfig tc, long seed, float[] classWeights,
+            Trainer.GradualUnfreezing gradualUnfreezing) {
         Metric metric = tc.earlyStopping() == null ? Metric.MACRO_F1 : Metric.parse(tc.earlyStopping().metric());
         return new Trainer.Options(tc.epochs(), tc.maxSteps(), tc.batchSize(), tc.evalBatchSize(), tc.learningRate(),
                 tc.effectiveHeadLearningRate(), tc.weightDecay(), tc.warmupRatio(), tc.schedule(), tc.maxGradNorm(),
                 tc.evalEverySteps(), metric, tc.earlyStopping() == null ? null : tc.earlyStopping().patience(),
                 tc.earlyStopping() == null ? 0.0 : tc.earlyStopping().minDelta(), seed, tc.layerwiseLrDecay(),
-                classWeights, null);
+                classWeights, gradualUnfreezing);
     }
 
     private List<Example> read(Path file, String key, Map<String, Object> report) {
