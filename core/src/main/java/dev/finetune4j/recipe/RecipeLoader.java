@@ -133,7 +133,10 @@ public final class RecipeLoader {
                         : null,
                 optionalInt(t.get("threads")),
                 optionalDouble(t.get("layerwise_lr_decay")),
-                ClassWeights.parse(t.get("class_weights").asText()));
+                ClassWeights.parse(t.get("class_weights").asText()),
+                t.get("l2").asDouble(),
+                t.get("l1").asDouble(),
+                t.get("l2_sp").asDouble());
         return new Recipe(
                 r.get("name").asText(),
                 r.get("task").asText(),

@@ -13,6 +13,9 @@ package dev.finetune4j.recipe;
  * @param layerwiseLrDecay {@code null}: off; else the learning rate shrinks by this factor per
  *     layer below the head (discriminative learning rates)
  * @param classWeights how classes are weighted in the loss
+ * @param l2 strength of an L2 penalty (lambda/2 * sum w^2) on weights (not biases or LayerNorm)
+ * @param l1 strength of an L1 penalty (lambda * sum |w|) on the same weights
+ * @param l2Sp strength of L2-SP (alpha/2 * sum (w - w0)^2): pulls the body toward its pre-trained weights
  */
 public record TrainConfig(
         int epochs,
@@ -30,7 +33,10 @@ public record TrainConfig(
         EarlyStopping earlyStopping,
         Integer threads,
         Double layerwiseLrDecay,
-        ClassWeights classWeights) {
+        ClassWeights classWeights,
+        double l2,
+        double l1,
+        double l2Sp) {
 
     public TrainConfig {
         Checks.atLeast(epochs, 1, "train.epochs");
@@ -50,6 +56,7 @@ public record TrainConfig(
         Checks.check(layerwiseLrDecay == null || (layerwiseLrDecay > 0 && layerwiseLrDecay <= 1),
                 "train.layerwise_lr_decay must be in (0, 1], got " + layerwiseLrDecay);
         Checks.notNull(classWeights, "train.class_weights");
+        Checks.check(l2 >= 0 && l1 >= 0 && l2Sp >= 0, "train.l2, train.l1 and train.l2_sp must be >= 0");
     }
 
     /** The head's learning rate, which defaults to the encoder's. */

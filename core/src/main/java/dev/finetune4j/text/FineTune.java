@@ -228,7 +228,7 @@ public final class FineTune {
                 tc.effectiveHeadLearningRate(), tc.weightDecay(), tc.warmupRatio(), tc.schedule(), tc.maxGradNorm(),
                 tc.evalEverySteps(), metric, tc.earlyStopping() == null ? null : tc.earlyStopping().patience(),
                 tc.earlyStopping() == null ? 0.0 : tc.earlyStopping().minDelta(), seed, tc.layerwiseLrDecay(),
-                classWeights, gradualUnfreezing);
+                classWeights, gradualUnfreezing, new Trainer.Regularization(tc.l2(), tc.l1(), tc.l2Sp()));
     }
 
     private List<Example> read(Path file, String key, Map<String, Object> report) {

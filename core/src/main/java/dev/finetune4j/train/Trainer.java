@@ -29,11 +29,13 @@ public final class Trainer {
      *     learningRate * decay^d ({@link TrainableModel#depthFromTop})
      * @param classWeights null = unweighted loss; else one weight per class
      * @param gradualUnfreezing null = the trainable set stays as the model has it
+     * @param regularization penalties added to the loss; {@link Regularization#NONE} for none
      */
     public record Options(int epochs, Integer maxSteps, int batchSize, int evalBatchSize, double learningRate,
             double headLearningRate, double weightDecay, double warmupRatio, dev.finetune4j.recipe.Schedule schedule,
             double maxGradNorm, Integer evalEverySteps, Metric metric, Integer patience, double minDelta, long seed,
-            Double layerwiseLrDecay, float[] classWeights, GradualUnfreezing gradualUnfreezing) {
+            Double layerwiseLrDecay, float[] classWeights, GradualUnfreezing gradualUnfreezing,
+            Regularization regularization) {
         public Options {
             if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1");
             if (batchSize < 1 || evalBatchSize < 1) throw new IllegalArgumentException("batch sizes must be >= 1");
@@ -51,6 +53,24 @@ public final class Trainer {
 
         public int stage(int epoch, long step) {
             return everySteps == null ? epoch : (int) (step / everySteps);
+        }
+    }
+
+    /**
+     * Penalties added to the loss, over the parameters that train at that step: {@code l2/2 * sum w^2}
+     * and {@code l1 * sum |w|} on weights (not biases or LayerNorm, as weight decay), and L2-SP
+     * (Li et al. 2018), {@code l2Sp/2 * sum (w - w0)^2} on the body's weights, toward the values they
+     * had when training started, against catastrophic forgetting.
+     */
+    public record Regularization(double l2, double l1, double l2Sp) {
+        public static final Regularization NONE = new Regularization(0, 0, 0);
+
+        public Regularization {
+            if (l2 < 0 || l1 < 0 || l2Sp < 0) throw new IllegalArgumentException("penalties must be >= 0");
+        }
+
+        boolean any() {
+            return l2 > 0 || l1 > 0 || l2Sp > 0;
         }
     }
 
@@ -88,6 +108,7 @@ public final class Trainer {
         listener.onStart(totalSteps, options.epochs(), train.size());
         try (NDManager base = TensorRuntime.newManager();
                 AdamW optimizer = new AdamW(params, groups, 0.9, 0.999, 1e-8)) {
+            Map<String, NDArray> start = options.regularization().l2Sp() > 0 ? startingPoint(model, base) : Map.of();
             while (!stop && step < totalSteps) {
                 double lossSum = 0;
                 int lossCount = 0;
@@ -111,6 +132,9 @@ public final class Trainer {
                         try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
                             lossArray = crossEntropy(model.logits(scope, inputs, true), labelsOf(scope, train, batch),
                                     options.classWeights());
+                            if (options.regularization().any()) {
+                                lossArray = lossArray.add(penalty(model, start, options.regularization(), scope));
+                            }
                             gc.backward(lossArray);
                         }
                         norm = optimizer.step(scope, lr, options.maxGradNorm());
@@ -157,6 +181,43 @@ public final class Trainer {
                 trainNanos == 0 ? 0 : examples / (trainNanos / 1e9), evaluations, epochLosses, unfreezes);
         listener.onEnd(result);
         return result;
+    }
+
+    /** Copies of the body's weights as training starts: L2-SP's anchor. */
+    private static Map<String, NDArray> startingPoint(TrainableModel<?> model, NDManager manager) {
+        Map<String, NDArray> start = new java.util.HashMap<>();
+        for (Map.Entry<String, NDArray> e : model.parameters().all().entrySet()) {
+            if (model.isHead(e.getKey()) || AdamW.isNoDecay(e.getKey())) continue;
+            NDArray copy = e.getValue().duplicate();
+            copy.attach(manager);
+            copy.setRequiresGradient(false);
+            start.put(e.getKey(), copy);
+        }
+        return start;
+    }
+
+    /** The regularization term of the loss, over the parameters that train now (a scalar in {@code scope}). */
+    static NDArray penalty(TrainableModel<?> model, Map<String, NDArray> start, Regularization r, NDManager scope) {
+        NDArray total = scope.zeros(new ai.djl.ndarray.types.Shape());
+        ParameterStore params = model.parameters();
+        for (Map.Entry<String, NDArray> e : params.all().entrySet()) {
+            String name = e.getKey();
+            if (!params.isTrainable(name) || AdamW.isNoDecay(name)) continue;
+            NDArray w = e.getValue();
+            // Ops on a parameter attach to the model's manager: move each temporary into the step's.
+            if (r.l2() > 0) total = total.add(inScope(w.square(), scope).sum().mul((float) (r.l2() / 2)));
+            if (r.l1() > 0) total = total.add(inScope(w.abs(), scope).sum().mul((float) r.l1()));
+            NDArray w0 = start.get(name);
+            if (r.l2Sp() > 0 && w0 != null) {
+                total = total.add(inScope(w.sub(w0), scope).square().sum().mul((float) (r.l2Sp() / 2)));
+            }
+        }
+        return total;
+    }
+
+    private static NDArray inScope(NDArray temporary, NDManager scope) {
+        temporary.attach(scope);
+        return temporary;
     }
 
     /** Makes exactly the parameters at depth <= {@code stage} from the top trainable. */

@@ -61,7 +61,7 @@ class RecipeLoaderTest {
         assertThat(r.head()).isEqualTo(new HeadConfig(Pooling.POOLER, null));
         assertThat(r.strategy()).isEqualTo(StrategyConfig.of(Strategy.FULL));
         assertThat(r.train()).isEqualTo(new TrainConfig(3, null, 32, 64, 5.0e-5, null, 0.01, 0.1, Schedule.LINEAR,
-                1.0, null, null, new EarlyStopping("macro_f1", 2, 0.0), null, null, ClassWeights.NONE));
+                1.0, null, null, new EarlyStopping("macro_f1", 2, 0.0), null, null, ClassWeights.NONE, 0.0, 0.0, 0.0));
         assertThat(r.train().earlyStopping().higherIsBetter()).isTrue();
     }
 
@@ -204,7 +204,8 @@ class RecipeLoaderTest {
         assertThat(e.problems()).extracting(Problem::toString).containsExactly(
                 "--set train.lr=1e-4: property 'lr' is not defined in 'train' — allowed: epochs, max_steps, batch_size,"
                         + " eval_batch_size, learning_rate, head_learning_rate, layerwise_lr_decay, weight_decay,"
-                        + " class_weights, warmup_ratio, schedule, max_grad_norm, hidden_dropout, eval_every_steps,"
+                        + " class_weights, l2, l1, l2_sp, warmup_ratio, schedule, max_grad_norm, hidden_dropout,"
+                        + " eval_every_steps,"
                         + " early_stopping, threads",
                 "--set trian.epochs=2: property 'trian' is not defined — did you mean 'train'?",
                 "--set train.epochs=-1: 'train.epochs' must be between 1 and 100000, got -1",

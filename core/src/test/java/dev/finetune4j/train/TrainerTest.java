@@ -37,7 +37,7 @@ class TrainerTest {
 
     static Trainer.Options options(int epochs, Integer patience, Metric metric) {
         return new Trainer.Options(epochs, null, 8, 16, 0.05, 0.05, 0.0, 0.0, Schedule.CONSTANT, 1.0, null, metric,
-                patience, 0.0, 7, null, null, null);
+                patience, 0.0, 7, null, null, null, Trainer.Regularization.NONE);
     }
 
     @Test
@@ -93,7 +93,7 @@ class TrainerTest {
                 SequenceClassifier model = SequenceClassifier.fromPretrained(m, TINY, BertModel.randomWeights(TINY, 1),
                         "random", Pooling.POOLER, null, null, List.of("a", "b"), 3)) {
             Trainer.Options o = new Trainer.Options(1, null, 8, 8, 1e-4, 1e-3, 0.01, 0.0, Schedule.LINEAR, 1.0, null,
-                    Metric.MACRO_F1, null, 0.0, 1, 0.5, null, null);
+                    Metric.MACRO_F1, null, 0.0, 1, 0.5, null, null, Trainer.Regularization.NONE);
             Map<String, Double> multiplier = new java.util.HashMap<>();
             Map<String, Double> decay = new java.util.HashMap<>();
             for (AdamW.Group g : Trainer.parameterGroups(model, o)) {
@@ -145,7 +145,7 @@ class TrainerTest {
             model.parameters().all().forEach((k, v) -> before.put(k, v.toFloatArray()));
             // 3 steps, a stage per step: head, then layer 1, then layer 0; the embeddings (stage 3) never thaw.
             Trainer.Options o = new Trainer.Options(1, 3, 4, 8, 1e-3, 1e-3, 0.0, 0.0, Schedule.CONSTANT, 1.0, null,
-                    Metric.MACRO_F1, null, 0.0, 1, null, null, new Trainer.GradualUnfreezing(1));
+                    Metric.MACRO_F1, null, 0.0, 1, null, null, new Trainer.GradualUnfreezing(1), Trainer.Regularization.NONE);
             List<TrainingListener.Unfreeze> seen = new ArrayList<>();
             TrainingListener listener = new TrainingListener() {
                 @Override
@@ -179,13 +179,52 @@ class TrainerTest {
             Map<String, float[]> before = new java.util.HashMap<>();
             model.parameters().all().forEach((k, v) -> before.put(k, v.toFloatArray()));
             new Trainer(new Trainer.Options(1, 3, 4, 8, 1e-3, 1e-3, 0.01, 0.0, Schedule.CONSTANT, 1.0, null,
-                    Metric.MACRO_F1, null, 0.0, 1, null, null, null))
+                    Metric.MACRO_F1, null, 0.0, 1, null, null, null, Trainer.Regularization.NONE))
                     .fit(model, tinyTexts(m), null, model.labels(), TrainingListener.none());
             for (String name : model.parameters().all().keySet()) {
                 boolean same = java.util.Arrays.equals(before.get(name), model.parameters().get(name).toFloatArray());
                 assertThat(same).as(name).isEqualTo(frozen.contains(name));
             }
         }
+    }
+
+    /** Distance of the body's weights from where they started, after 20 steps with the given penalties. */
+    static double[] trainWith(Trainer.Regularization r) {
+        try (NDManager m = TensorRuntime.newManager();
+                SequenceClassifier model = SequenceClassifier.fromPretrained(m, TINY, BertModel.randomWeights(TINY, 1),
+                        "random", Pooling.POOLER, 0.0, 0.0, List.of("a", "b"), 3)) {
+            Map<String, float[]> start = new java.util.HashMap<>();
+            model.parameters().all().forEach((k, v) -> start.put(k, v.toFloatArray()));
+            int arraysBefore = model.parameters().manager().getManagedArrays().size();
+            new Trainer(new Trainer.Options(20, null, 4, 8, 1e-2, 1e-2, 0.0, 0.0, Schedule.CONSTANT, 0.0, null,
+                    Metric.MACRO_F1, null, 0.0, 1, null, null, null, r))
+                    .fit(model, tinyTexts(m), null, model.labels(), TrainingListener.none());
+            // Penalty terms are computed on parameters: nothing of them may stay in the model's manager.
+            assertThat(model.parameters().manager().getManagedArrays()).hasSize(arraysBefore);
+            double moved = 0, sumAbs = 0, sumSq = 0;
+            for (String name : model.parameters().all().keySet()) {
+                if (model.isHead(name) || AdamW.isNoDecay(name)) continue;
+                float[] now = model.parameters().get(name).toFloatArray();
+                float[] was = start.get(name);
+                for (int i = 0; i < now.length; i++) {
+                    moved += (now[i] - was[i]) * (double) (now[i] - was[i]);
+                    sumAbs += Math.abs(now[i]);
+                    sumSq += now[i] * (double) now[i];
+                }
+            }
+            return new double[] {Math.sqrt(moved), sumAbs, sumSq};
+        }
+    }
+
+    @Test
+    void penaltiesPullWeightsTowardTheStartOrZero() {
+        double[] none = trainWith(Trainer.Regularization.NONE);
+        double[] l2sp = trainWith(new Trainer.Regularization(0, 0, 50.0));
+        double[] l1 = trainWith(new Trainer.Regularization(0, 0.05, 0));
+        double[] l2 = trainWith(new Trainer.Regularization(5.0, 0, 0));
+        assertThat(l2sp[0]).as("L2-SP: distance from the pre-trained weights").isLessThan(none[0] * 0.5);
+        assertThat(l1[1]).as("L1: sum |w|").isLessThan(none[1] * 0.9);
+        assertThat(l2[2]).as("L2: sum w^2").isLessThan(none[2] * 0.9);
     }
 
     /** Four tiny labelled token sequences. */
