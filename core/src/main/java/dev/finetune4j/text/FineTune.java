@@ -104,6 +104,10 @@ public final class FineTune {
             Trainer trainer = new Trainer(options(tc, recipe.seed(), classWeights,
                     strategy.type() == Strategy.GRADUAL_UNFREEZE
                             ? new Trainer.GradualUnfreezing(strategy.unfreezeEverySteps()) : null));
+            // Forgetting: how far the body's sentence embeddings move from the pre-trained ones.
+            EncodedTexts reference = !validation.isEmpty() ? validationSet : testSet;
+            float[][] embeddingsBefore = strategy.type() == Strategy.FEATURE_EXTRACTION || reference.size() == 0
+                    ? null : sentenceEmbeddings(model, reference, tc.evalBatchSize());
             TrainingResult result;
             long total = model.parameters().count(false);
             if (strategy.type() == Strategy.FEATURE_EXTRACTION) {
@@ -143,12 +147,27 @@ public final class FineTune {
                 writePredictions(outputDir.resolve("test_predictions.jsonl"), test, probs, labels);
             }
 
+            Map<String, Object> forgetting = null;
+            if (embeddingsBefore != null) {
+                float[][] after = sentenceEmbeddings(model, reference, tc.evalBatchSize());
+                forgetting = new LinkedHashMap<>();
+                forgetting.put("reference", !validation.isEmpty() ? "validation" : "test");
+                forgetting.put("n", after.length);
+                forgetting.put("mean_cosine_to_pretrained", meanCosine(embeddingsBefore, after));
+                log.printf("forgetting: mean cosine of fine-tuned to pre-trained sentence embeddings %.4f%n",
+                        forgetting.get("mean_cosine_to_pretrained"));
+            }
             Map<String, Object> provenance = Provenance.of(recipe, files, started);
             Map<String, Object> metrics = new LinkedHashMap<>();
             metrics.put("test", testReport == null ? null : testReport.toMap());
             metrics.put("validation", validationReport == null ? null : validationReport.toMap());
             metrics.put("train", trainSummary(result, model, tc));
             metrics.put("data", dataReport);
+            metrics.put("forgetting", forgetting);
+            Map<String, Object> resources = new LinkedHashMap<>();
+            resources.put("wall_seconds", (System.currentTimeMillis() - started) / 1000.0);
+            resources.put("peak_rss_mb", peakRssMb());
+            metrics.put("resources", resources);
 
             HfExport.write(model, files.tokenizerJson(), dc.maxLength(), Map.of("base_model", recipe.model(),
                     "provenance", provenance), outputDir.resolve("model"));
@@ -159,6 +178,37 @@ public final class FineTune {
             AtomicFiles.writeJson(outputDir.resolve("metrics.json"), metrics);
             return new Outcome(outputDir, testReport, validationReport, result, metrics);
         }
+    }
+
+    /** Mean-pooled, L2-normalised last hidden states: the body's sentence embeddings. */
+    private static float[][] sentenceEmbeddings(SequenceClassifier model, EncodedTexts data, int batchSize) {
+        return Evaluator.rows(data, batchSize, (scope, batch) -> {
+            ai.djl.ndarray.NDArray pooled = model.body().pooled(model.body().hiddenStates(scope, batch, false),
+                    batch.attentionMask(), dev.finetune4j.model.Pooling.MEAN);
+            return pooled.div(pooled.norm(new int[] {1}, true).maximum(1e-12f));
+        });
+    }
+
+    private static double meanCosine(float[][] a, float[][] b) {
+        double sum = 0;
+        for (int i = 0; i < a.length; i++) {
+            double dot = 0;
+            for (int j = 0; j < a[i].length; j++) dot += a[i][j] * (double) b[i][j];
+            sum += dot;
+        }
+        return a.length == 0 ? Double.NaN : sum / a.length;
+    }
+
+    /** The process's peak resident set size (Linux VmHWM), or -1 where /proc is not available. */
+    static long peakRssMb() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // not Linux
+        }
+        return -1;
     }
 
     /** One line per held-out example: where it came from, its label, the prediction and the scores. */
@@ -186,7 +236,15 @@ public final class FineTune {
 
     private Map<String, Object> trainSummary(TrainingResult r, SequenceClassifier model, TrainConfig tc) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("strategy", recipe.strategy().type().recipeName());
+        m.put("strategy", recipe.resolved().get("strategy"));
+        Map<String, Object> reg = new LinkedHashMap<>();
+        reg.put("weight_decay", tc.weightDecay());
+        reg.put("l2", tc.l2());
+        reg.put("l1", tc.l1());
+        reg.put("l2_sp", tc.l2Sp());
+        reg.put("layerwise_lr_decay", tc.layerwiseLrDecay());
+        reg.put("class_weights", tc.classWeights().recipeName());
+        m.put("regularization", reg);
         m.put("epochs", r.epochsStarted());
         m.put("steps", r.steps());
         m.put("examples_per_second", r.examplesPerSecond());
