@@ -8,9 +8,19 @@ import java.util.Optional;
 final class Suggestions {
     private Suggestions() {}
 
+    /**
+     * Abbreviations people type for keys of other training tools; they are short enough to be a
+     * small edit away from unrelated keys ({@code lr} vs {@code l2}), so they are looked up first.
+     */
+    private static final java.util.Map<String, String> ABBREVIATIONS = java.util.Map.of(
+            "lr", "learning_rate", "bs", "batch_size", "wd", "weight_decay", "epoch", "epochs",
+            "optimiser", "optimizer", "warmup", "warmup_ratio", "max_len", "max_length", "maxlen", "max_length");
+
     /** The candidate closest to {@code word}, if it is close enough to be a plausible typo. */
     static Optional<String> closest(String word, Collection<String> candidates) {
         String w = word.toLowerCase(Locale.ROOT);
+        String expanded = ABBREVIATIONS.get(w);
+        if (expanded != null && candidates.contains(expanded)) return Optional.of(expanded);
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String candidate : candidates) {

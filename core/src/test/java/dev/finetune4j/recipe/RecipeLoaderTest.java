@@ -202,11 +202,7 @@ class RecipeLoaderTest {
         RecipeError e = error(MINIMAL, "train.lr=1e-4", "trian.epochs=2", "train.epochs=-1", "oops");
 
         assertThat(e.problems()).extracting(Problem::toString).containsExactly(
-                "--set train.lr=1e-4: property 'lr' is not defined in 'train' — allowed: epochs, max_steps, batch_size,"
-                        + " eval_batch_size, learning_rate, head_learning_rate, layerwise_lr_decay, weight_decay,"
-                        + " class_weights, l2, l1, l2_sp, warmup_ratio, schedule, max_grad_norm, hidden_dropout,"
-                        + " eval_every_steps,"
-                        + " early_stopping, threads",
+                "--set train.lr=1e-4: property 'lr' is not defined in 'train' — did you mean 'learning_rate'?",
                 "--set trian.epochs=2: property 'trian' is not defined — did you mean 'train'?",
                 "--set train.epochs=-1: 'train.epochs' must be between 1 and 100000, got -1",
                 "--set oops: expected key.path=value, e.g. --set train.learning_rate=1e-4");
