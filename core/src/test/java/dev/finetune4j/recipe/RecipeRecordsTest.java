@@ -80,7 +80,8 @@ class RecipeRecordsTest {
     void suggestionsAreForTyposOnly() {
         assertThat(Suggestions.closest("optimiser", java.util.List.of("optimizer", "name"))).contains("optimizer");
         assertThat(Suggestions.closest("epoch", java.util.List.of("epochs", "seed"))).contains("epochs");
-        assertThat(Suggestions.closest("lr", java.util.List.of("learning_rate", "seed"))).isEmpty();
+        assertThat(Suggestions.closest("lr", java.util.List.of("learning_rate", "l2", "seed"))).contains("learning_rate");
+        assertThat(Suggestions.closest("xyz", java.util.List.of("learning_rate", "seed"))).isEmpty();
         assertThat(Suggestions.distance("abcd", "abdc")).isEqualTo(1);
     }
 }
