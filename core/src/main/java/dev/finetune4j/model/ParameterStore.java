@@ -71,6 +71,14 @@ public final class ParameterStore implements AutoCloseable {
         return put(name, new HostTensor(shape, new float[n]));
     }
 
+    /** Removes a parameter and frees its memory; an unknown name is an error. */
+    public void remove(String name) {
+        NDArray a = get(name);
+        arrays.remove(name);
+        trainable.remove(name);
+        a.close();
+    }
+
     public void setTrainable(String name, boolean on) {
         NDArray a = get(name);
         if (trainable.getOrDefault(name, !on) != on || a.hasGradient() != on) {

@@ -75,6 +75,12 @@ public record Recipe(
         s.put("freeze_layers", strategy.freezeLayers());
         s.put("freeze_pattern", strategy.freezePattern());
         s.put("unfreeze_every_steps", strategy.unfreezeEverySteps());
+        s.put("rank", strategy.rank());
+        s.put("alpha", strategy.alpha());
+        s.put("dropout", strategy.dropout());
+        s.put("targets", strategy.targets());
+        s.put("train_biases", strategy.trainBiases());
+        s.put("train_layer_norm", strategy.trainLayerNorm());
         out.put("strategy", s);
         Map<String, Object> t = new LinkedHashMap<>();
         t.put("epochs", train.epochs());

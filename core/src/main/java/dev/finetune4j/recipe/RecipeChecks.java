@@ -31,11 +31,17 @@ final class RecipeChecks {
     }
 
     /** The strategy keys that apply to one type only, and that type. */
-    private static final Map<String, Strategy> STRATEGY_KEYS = Map.of(
-            "freeze_embeddings", Strategy.PARTIAL,
-            "freeze_layers", Strategy.PARTIAL,
-            "freeze_pattern", Strategy.PARTIAL,
-            "unfreeze_every_steps", Strategy.GRADUAL_UNFREEZE);
+    private static final Map<String, Strategy> STRATEGY_KEYS = Map.ofEntries(
+            Map.entry("freeze_embeddings", Strategy.PARTIAL),
+            Map.entry("freeze_layers", Strategy.PARTIAL),
+            Map.entry("freeze_pattern", Strategy.PARTIAL),
+            Map.entry("unfreeze_every_steps", Strategy.GRADUAL_UNFREEZE),
+            Map.entry("rank", Strategy.LORA),
+            Map.entry("alpha", Strategy.LORA),
+            Map.entry("dropout", Strategy.LORA),
+            Map.entry("targets", Strategy.LORA),
+            Map.entry("train_biases", Strategy.LORA),
+            Map.entry("train_layer_norm", Strategy.LORA));
 
     /**
      * A key for another type than the one chosen is an error unless it has its default value (as
@@ -51,7 +57,7 @@ final class RecipeChecks {
             JsonNode value = strategy.path(key);
             if (type == null || only == null || only == type || !doc.isGiven(pointer)
                     || !rightType(value, RecipeSchema.at(pointer))
-                    || value.equals(RecipeSchema.at(pointer).path("default"))) {
+                    || sameValue(value, RecipeSchema.at(pointer).path("default"))) {
                 continue;
             }
             doc.problem(doc.keyAt(pointer).problem(
@@ -69,6 +75,12 @@ final class RecipeChecks {
         }
     }
 
+    /** JSON equality, except that numbers compare by value (16 and 16.0 are the same alpha). */
+    private static boolean sameValue(JsonNode value, JsonNode other) {
+        if (value.isNumber() && other.isNumber()) return value.decimalValue().compareTo(other.decimalValue()) == 0;
+        return value.equals(other);
+    }
+
     /** Whether the schema's type check passed, so the schema has already said all there is. */
     private static boolean rightType(JsonNode value, JsonNode schema) {
         JsonNode type = schema.path("type");
@@ -80,6 +92,7 @@ final class RecipeChecks {
                 case "string" -> value.isTextual();
                 case "null" -> value.isNull();
                 case "object" -> value.isObject();
+                case "array" -> value.isArray();
                 default -> false;
             };
             if (ok) {

@@ -156,7 +156,19 @@ public final class RecipeLoader {
                 s.get("freeze_embeddings").asBoolean(),
                 s.get("freeze_layers").asInt(),
                 pattern.isNull() ? null : pattern.asText(),
-                optionalInt(s.get("unfreeze_every_steps")));
+                optionalInt(s.get("unfreeze_every_steps")),
+                s.get("rank").asInt(),
+                s.get("alpha").asDouble(),
+                s.get("dropout").asDouble(),
+                strings(s.get("targets")),
+                s.get("train_biases").asBoolean(),
+                s.get("train_layer_norm").asBoolean());
+    }
+
+    private static java.util.List<String> strings(JsonNode array) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
     }
 
     private static Path path(Path baseDir, JsonNode node) {

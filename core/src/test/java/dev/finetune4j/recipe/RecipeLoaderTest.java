@@ -132,13 +132,13 @@ class RecipeLoaderTest {
 
     @Test
     void enumErrorNamesTheAllowedValues() throws IOException {
-        RecipeError e = error(MINIMAL + "  format: jsonn\nstrategy: lora\n");
+        RecipeError e = error(MINIMAL + "  format: jsonn\nstrategy: prefix-tuning\n");
 
         assertThat(e.problems()).extracting(Problem::toString).containsExactly(
                 recipe + ":5:11: 'data.format' must be one of: auto, jsonl, csv, tsv; got the string 'jsonn'"
                         + " — did you mean 'jsonl'?",
                 recipe + ":6:11: 'strategy' must be one of: full, feature-extraction, partial,"
-                        + " gradual-unfreeze; got the string 'lora'");
+                        + " gradual-unfreeze, lora; got the string 'prefix-tuning'");
     }
 
     @Test
@@ -353,6 +353,12 @@ class RecipeLoaderTest {
         m.put("freeze_layers", freezeLayers);
         m.put("freeze_pattern", freezePattern);
         m.put("unfreeze_every_steps", unfreezeEverySteps);
+        m.put("rank", 8);
+        m.put("alpha", 16.0);
+        m.put("dropout", 0.1);
+        m.put("targets", List.of("query", "value"));
+        m.put("train_biases", false);
+        m.put("train_layer_norm", false);
         return m;
     }
 
@@ -393,12 +399,75 @@ class RecipeLoaderTest {
         assertThat(keys).containsExactlyElementsOf(RecipeSchema.propertyNames(RecipeSchema.at("/strategy")));
 
         for (String strategy : List.of("full", "{type: partial, freeze_layers: 2, freeze_pattern: 'pooler'}",
-                "{type: gradual-unfreeze, unfreeze_every_steps: 10}")) {
+                "{type: gradual-unfreeze, unfreeze_every_steps: 10}",
+                "{type: lora, rank: 4, alpha: 8, dropout: 0.0, targets: [query, key, output.dense], train_biases: true}")) {
             Recipe r = load(MINIMAL + "strategy: " + strategy + "\n");
             Path copy = dir.resolve("resolved.yaml");
             Files.writeString(copy, RecipeLoader.toYaml(r.resolved()));
             assertThat(RecipeLoader.load(copy, List.of())).as(strategy).isEqualTo(r);
         }
+    }
+
+    @Test
+    void loraStrategyWithDefaultsAndEverySetting() throws IOException {
+        StrategyConfig defaults = load(MINIMAL + "strategy: lora\n").strategy();
+        assertThat(defaults).isEqualTo(StrategyConfig.of(Strategy.LORA));
+        assertThat(defaults.rank()).isEqualTo(8);
+        assertThat(defaults.alpha()).isEqualTo(16.0);
+        assertThat(defaults.dropout()).isEqualTo(0.1);
+        assertThat(defaults.targets()).containsExactly("query", "value");
+        assertThat(defaults.trainBiases()).isFalse();
+        assertThat(defaults.trainLayerNorm()).isFalse();
+
+        StrategyConfig all = load(MINIMAL + """
+                strategy:
+                  type: lora
+                  rank: 4
+                  alpha: 32
+                  dropout: 0.0
+                  targets: [query, key, value, attention.output.dense]
+                  train_biases: true
+                  train_layer_norm: true
+                """).strategy();
+        assertThat(all).isEqualTo(new StrategyConfig(Strategy.LORA, true, 0, null, null, 4, 32.0, 0.0,
+                List.of("query", "key", "value", "attention.output.dense"), true, true));
+        // 16 and 16.0 are both alpha's default: harmless on another type
+        assertThat(load(MINIMAL + "strategy:\n  type: full\n  alpha: 16.0\n  rank: 8\n  targets: [query, value]\n")
+                .strategy()).isEqualTo(StrategyConfig.of(Strategy.FULL));
+    }
+
+    @Test
+    void loraKeyErrors() throws IOException {
+        RecipeError other = error(MINIMAL + """
+                strategy:
+                  type: partial
+                  rank: 4
+                  targets: [key]
+                  train_layer_norm: true
+                """);
+        assertThat(other.problems()).extracting(Problem::toString).containsExactly(
+                recipe + ":7:3: 'strategy.rank' applies only to type lora",
+                recipe + ":8:3: 'strategy.targets' applies only to type lora",
+                recipe + ":9:3: 'strategy.train_layer_norm' applies only to type lora");
+
+        RecipeError values = error(MINIMAL + """
+                strategy:
+                  type: lora
+                  rank: 0
+                  alpha: 0
+                  dropout: 1.0
+                  targets: []
+                """);
+        assertThat(values.problems()).extracting(Problem::line).containsExactly(7, 8, 9, 10);
+        assertThat(values.problems().get(0).message()).contains("'strategy.rank' must be");
+        assertThat(values.problems().get(1).message()).contains("'strategy.alpha' must be");
+        assertThat(values.problems().get(2).message()).contains("'strategy.dropout' must be");
+        assertThat(values.problems().get(3).message()).contains("strategy.targets");
+
+        RecipeError types = error(MINIMAL + "strategy:\n  type: lora\n  targets: query\n  train_biases: 1\n");
+        assertThat(types.problems()).extracting(Problem::toString).containsExactly(
+                recipe + ":7:12: 'strategy.targets' must be a list, got the string 'query'",
+                recipe + ":8:17: 'strategy.train_biases' must be true/false, got the number 1");
     }
 
     @Test
@@ -434,7 +503,7 @@ class RecipeLoaderTest {
                   freeze_patern: x
                 """);
         assertThat(e.problems()).extracting(Problem::toString).containsExactly(
-                recipe + ":6:9: 'strategy.type' must be one of: full, feature-extraction, partial, gradual-unfreeze;"
+                recipe + ":6:9: 'strategy.type' must be one of: full, feature-extraction, partial, gradual-unfreeze, lora;"
                         + " got the string 'partal' — did you mean 'partial'?",
                 recipe + ":7:18: 'strategy.freeze_layers' must be between 0 and 2147483647, got -1",
                 recipe + ":8:25: 'strategy.unfreeze_every_steps' must be between 1 and 2147483647,"
@@ -444,7 +513,7 @@ class RecipeLoaderTest {
         assertThat(error(MINIMAL + "strategy: 3\n").getMessage())
                 .isEqualTo(recipe + ":5:11: 'strategy' must be a string or a mapping, got the number 3");
         assertThat(error(MINIMAL + "strategy: gradual\n").getMessage()).isEqualTo(recipe + ":5:11: 'strategy' must be"
-                + " one of: full, feature-extraction, partial, gradual-unfreeze; got the string 'gradual'");
+                + " one of: full, feature-extraction, partial, gradual-unfreeze, lora; got the string 'gradual'");
     }
 
     @Test
@@ -466,13 +535,13 @@ class RecipeLoaderTest {
         assertThat(load(MINIMAL + "strategy:\n  type: partial\n  freeze_layers: 2\n", "strategy=full").strategy())
                 .isEqualTo(StrategyConfig.of(Strategy.FULL));
 
-        assertThat(error(MINIMAL + "strategy: partial\n", "strategy=lora").getMessage()).isEqualTo(
-                "--set strategy=lora: 'strategy' must be one of: full, feature-extraction, partial, gradual-unfreeze;"
-                        + " got the string 'lora'");
+        assertThat(error(MINIMAL + "strategy: partial\n", "strategy=prefix-tuning").getMessage()).isEqualTo(
+                "--set strategy=prefix-tuning: 'strategy' must be one of: full, feature-extraction, partial, gradual-unfreeze, lora;"
+                        + " got the string 'prefix-tuning'");
         RecipeError e = error(MINIMAL + "strategy: partial\n", "strategy.type=parital", "strategy.freez_layers=1");
         assertThat(e.problems()).extracting(Problem::toString).containsExactly(
                 "--set strategy.type=parital: 'strategy.type' must be one of: full, feature-extraction, partial,"
-                        + " gradual-unfreeze; got the string 'parital' — did you mean 'partial'?",
+                        + " gradual-unfreeze, lora; got the string 'parital' — did you mean 'partial'?",
                 "--set strategy.freez_layers=1: property 'freez_layers' is not defined in 'strategy'"
                         + " — did you mean 'freeze_layers'?");
         assertThat(error(MINIMAL, "strategy.freeze_layers=2").getMessage())

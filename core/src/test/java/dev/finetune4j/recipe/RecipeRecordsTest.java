@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class RecipeRecordsTest {
@@ -74,6 +75,20 @@ class RecipeRecordsTest {
                 .hasMessage("strategy.freeze_layers applies only to type partial");
         assertThatThrownBy(() -> new StrategyConfig(Strategy.PARTIAL, true, 0, null, 5))
                 .hasMessage("strategy.unfreeze_every_steps applies only to type gradual-unfreeze");
+        assertThat(new StrategyConfig(Strategy.LORA, true, 0, null, null)).isEqualTo(StrategyConfig.of(Strategy.LORA));
+        assertThatThrownBy(() -> new StrategyConfig(Strategy.LORA, true, 0, null, null, 0, 16, 0.1, List.of("query"),
+                false, false)).hasMessageContaining("strategy.rank");
+        assertThatThrownBy(() -> new StrategyConfig(Strategy.LORA, true, 0, null, null, 8, 0, 0.1, List.of("query"),
+                false, false)).hasMessageContaining("strategy.alpha");
+        assertThatThrownBy(() -> new StrategyConfig(Strategy.LORA, true, 0, null, null, 8, 16, 1.0, List.of("query"),
+                false, false)).hasMessageContaining("strategy.dropout");
+        assertThatThrownBy(() -> new StrategyConfig(Strategy.LORA, true, 0, null, null, 8, 16, 0.1, List.of(),
+                false, false)).hasMessageContaining("strategy.targets");
+        assertThatThrownBy(() -> new StrategyConfig(Strategy.FULL, true, 0, null, null, 4, 16, 0.1,
+                List.of("query", "value"), false, false)).hasMessageContaining("strategy.rank applies only to type lora");
+        assertThatThrownBy(() -> new StrategyConfig(Strategy.PARTIAL, true, 0, null, null, 8, 16, 0.1,
+                List.of("query", "value"), true, false))
+                .hasMessageContaining("strategy.train_biases applies only to type lora");
     }
 
     @Test

@@ -28,6 +28,14 @@ public final class BertModel {
     private final String prefix;
     private final float hiddenDropout;
     private final float attentionDropout;
+    private volatile LoraHook lora;
+
+    /**
+     * LoRA on some Linear modules of this encoder (set by {@code dev.finetune4j.adapt.Lora}): a
+     * module {@code M} that has parameters {@code M.lora_A.weight} [r, in] and {@code M.lora_B.weight}
+     * [out, r] computes {@code x W^T + b + (dropout(x) A^T B^T) * scaling}, dropout only in training.
+     */
+    public record LoraHook(float scaling, float dropout) {}
 
     /**
      * @param prefix the key prefix of the encoder's parameters, "bert." inside a task model
@@ -48,6 +56,15 @@ public final class BertModel {
 
     public String prefix() {
         return prefix;
+    }
+
+    /** The LoRA settings, or {@code null} when the encoder has no adapters. */
+    public LoraHook lora() {
+        return lora;
+    }
+
+    public void setLora(LoraHook hook) {
+        this.lora = hook;
     }
 
     /** Random weights as BERT initialises them (normal 0.02, LayerNorm 1 and 0), for tests and benchmarks. */
@@ -93,7 +110,7 @@ public final class BertModel {
             case CLS:
                 return hidden.get(":, 0, :");
             case POOLER:
-                return Activation.tanh(linear(hidden.get(":, 0, :"), "pooler.dense"));
+                return Activation.tanh(linear(hidden.get(":, 0, :"), "pooler.dense", false));
             case MEAN:
                 NDArray m = attentionMask.toType(DataType.FLOAT32, false).expandDims(2);
                 return hidden.mul(m).sum(new int[] {1}).div(m.sum(new int[] {1}).maximum(1e-9f));
@@ -106,18 +123,18 @@ public final class BertModel {
         Shape s = x.getShape();
         long b = s.get(0), t = s.get(1);
         int heads = config.numAttentionHeads(), hd = config.headDim();
-        NDArray q = heads(linear(x, p + "attention.self.query"), b, t, heads, hd);
-        NDArray k = heads(linear(x, p + "attention.self.key"), b, t, heads, hd);
-        NDArray v = heads(linear(x, p + "attention.self.value"), b, t, heads, hd);
+        NDArray q = heads(linear(x, p + "attention.self.query", training), b, t, heads, hd);
+        NDArray k = heads(linear(x, p + "attention.self.key", training), b, t, heads, hd);
+        NDArray v = heads(linear(x, p + "attention.self.value", training), b, t, heads, hd);
         NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).muli(1f / (float) Math.sqrt(hd)).addi(maskBias);
         NDArray probs = dropout(scores.softmax(-1), attentionDropout, training);
         NDArray context = probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, (long) heads * hd);
 
-        NDArray attn = dropout(linear(context, p + "attention.output.dense"), hiddenDropout, training);
+        NDArray attn = dropout(linear(context, p + "attention.output.dense", training), hiddenDropout, training);
         x = layerNorm(attn.add(x), p + "attention.output.LayerNorm");
 
-        NDArray inter = Activation.gelu(linear(x, p + "intermediate.dense"));
-        NDArray out = dropout(linear(inter, p + "output.dense"), hiddenDropout, training);
+        NDArray inter = Activation.gelu(linear(x, p + "intermediate.dense", training));
+        NDArray out = dropout(linear(inter, p + "output.dense", training), hiddenDropout, training);
         return layerNorm(out.add(x), p + "output.LayerNorm");
     }
 
@@ -130,9 +147,16 @@ public final class BertModel {
                 .singletonOrThrow();
     }
 
-    private NDArray linear(NDArray x, String module) {
-        return Linear.linear(x, params.get(prefix + module + ".weight"), params.get(prefix + module + ".bias"))
+    private NDArray linear(NDArray x, String module, boolean training) {
+        String key = prefix + module;
+        NDArray y = Linear.linear(x, params.get(key + ".weight"), params.get(key + ".bias")).singletonOrThrow();
+        LoraHook hook = lora;
+        if (hook == null || !params.contains(key + ".lora_A.weight")) return y;
+        // x (step-scoped) first in every op, so nothing lands in the parameter store's manager
+        NDArray down = Linear.linear(dropout(x, hook.dropout(), training), params.get(key + ".lora_A.weight"))
                 .singletonOrThrow();
+        NDArray up = Linear.linear(down, params.get(key + ".lora_B.weight")).singletonOrThrow();
+        return y.add(up.mul(hook.scaling()));
     }
 
     private NDArray layerNorm(NDArray x, String module) {

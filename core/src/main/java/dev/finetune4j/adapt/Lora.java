@@ -1,0 +1,210 @@
+package dev.finetune4j.adapt;
+
+import dev.finetune4j.UserError;
+import dev.finetune4j.model.ParameterStore;
+import dev.finetune4j.model.SequenceClassifier;
+import dev.finetune4j.model.bert.BertModel;
+import dev.finetune4j.model.io.HostTensor;
+import dev.finetune4j.recipe.Strategy;
+import dev.finetune4j.recipe.StrategyConfig;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * LoRA (Hu et al. 2021) as Hugging Face PEFT does it: each target Linear {@code M} of the encoder
+ * gains {@code M.lora_A.weight} [r, in] (Kaiming-uniform, a = sqrt(5), i.e. U(-1/sqrt(in), 1/sqrt(in)))
+ * and {@code M.lora_B.weight} [out, r] (zeros), so that it computes
+ * {@code x W^T + b + (dropout(x) A^T B^T) * alpha / r}. The original body is frozen; the adapters and
+ * the head ({@code classifier.*}) train, and optionally every bias and/or every LayerNorm.
+ *
+ * <p>Targets are module-name suffixes matched as PEFT's {@code target_modules} list does: a module
+ * matches when its name equals the target or ends with {@code "." + target}; only the Linear modules
+ * of the encoder layers are candidates ({@code output.dense} therefore matches both
+ * {@code attention.output.dense} and the feed-forward {@code output.dense}, as in PEFT).
+ */
+public final class Lora {
+    public static final String A = ".lora_A.weight";
+    public static final String B = ".lora_B.weight";
+    /** The Linear modules of one encoder layer, relative to {@code bert.encoder.layer.N.}. */
+    public static final List<String> LAYER_LINEARS = List.of("attention.self.query", "attention.self.key",
+            "attention.self.value", "attention.output.dense", "intermediate.dense", "output.dense");
+
+    private Lora() {}
+
+    /** The LoRA settings; see {@link StrategyConfig} for their recipe keys and defaults. */
+    public record Config(int rank, double alpha, double dropout, List<String> targets, boolean trainBiases,
+            boolean trainLayerNorm) {
+        public Config {
+            if (rank < 1) throw new IllegalArgumentException("LoRA rank must be >= 1, got " + rank);
+            if (!(alpha > 0) || Double.isInfinite(alpha)) {
+                throw new IllegalArgumentException("LoRA alpha must be > 0, got " + alpha);
+            }
+            if (!(dropout >= 0 && dropout < 1)) {
+                throw new IllegalArgumentException("LoRA dropout must be in [0, 1), got " + dropout);
+            }
+            if (targets == null || targets.isEmpty()) throw new IllegalArgumentException("LoRA targets are empty");
+            targets = List.copyOf(targets);
+            for (String t : targets) {
+                if (t.isBlank()) throw new IllegalArgumentException("a LoRA target is blank");
+            }
+        }
+
+        /** PEFT's {@code LoraConfig()} for BERT here: r 8, alpha 16, dropout 0.1, query and value. */
+        public static Config defaults() {
+            return new Config(StrategyConfig.DEFAULT_LORA_RANK, StrategyConfig.DEFAULT_LORA_ALPHA,
+                    StrategyConfig.DEFAULT_LORA_DROPOUT, StrategyConfig.DEFAULT_LORA_TARGETS, false, false);
+        }
+
+        /** The settings of a {@code strategy: {type: lora, ...}}. */
+        public static Config of(StrategyConfig s) {
+            if (s.type() != Strategy.LORA) throw new IllegalArgumentException("strategy type is " + s.type());
+            return new Config(s.rank(), s.alpha(), s.dropout(), s.targets(), s.trainBiases(), s.trainLayerNorm());
+        }
+
+        public float scaling() {
+            return (float) (alpha / rank);
+        }
+    }
+
+    /** Whether {@code name} is a LoRA adapter parameter. */
+    public static boolean isAdapter(String name) {
+        return name.endsWith(A) || name.endsWith(B);
+    }
+
+    /**
+     * The encoder modules (full keys without {@code .weight}, e.g.
+     * {@code bert.encoder.layer.0.attention.self.query}) that {@code targets} select, in layer order.
+     *
+     * @throws UserError when a target matches no module
+     */
+    public static List<String> targetModules(SequenceClassifier model, List<String> targets) {
+        List<String> out = new ArrayList<>();
+        boolean[] used = new boolean[targets.size()];
+        for (int l = 0; l < model.config().numHiddenLayers(); l++) {
+            for (String rel : LAYER_LINEARS) {
+                String module = SequenceClassifier.BODY_PREFIX + "encoder.layer." + l + "." + rel;
+                boolean hit = false;
+                for (int i = 0; i < targets.size(); i++) {
+                    String t = targets.get(i);
+                    if (module.equals(t) || module.endsWith("." + t)) {
+                        used[i] = true;
+                        hit = true;
+                    }
+                }
+                if (hit) out.add(module);
+            }
+        }
+        for (int i = 0; i < targets.size(); i++) {
+            if (!used[i]) {
+                throw new UserError("strategy.targets: '" + targets.get(i) + "' matches no Linear module of the encoder"
+                        + " — use a suffix of one of " + String.join(", ", LAYER_LINEARS));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Adds the adapters (A seeded from {@code seed}, B zero) and sets which parameters train.
+     *
+     * @return the adapted modules
+     * @throws IllegalStateException if the model already has adapters
+     */
+    public static List<String> apply(SequenceClassifier model, Config config, long seed) {
+        if (model.body().lora() != null) throw new IllegalStateException("the model already has LoRA adapters");
+        ParameterStore ps = model.parameters();
+        List<String> modules = targetModules(model, config.targets());
+        Random rng = new Random(seed);
+        List<String> added = new ArrayList<>();
+        try {
+            for (String module : modules) {
+                long[] w = ps.get(module + ".weight").getShape().getShape(); // [out, in]
+                long out = w[0], in = w[1];
+                float bound = (float) (1.0 / Math.sqrt(in)); // kaiming_uniform_(a=sqrt(5)), fan_in = in
+                float[] a = new float[(int) (config.rank() * in)];
+                for (int i = 0; i < a.length; i++) a[i] = (float) ((rng.nextDouble() * 2 - 1) * bound);
+                ps.put(module + A, new HostTensor(new long[] {config.rank(), in}, a));
+                added.add(module + A);
+                ps.putZeros(module + B, new long[] {out, config.rank()});
+                added.add(module + B);
+            }
+        } catch (RuntimeException e) {
+            for (String name : added) ps.remove(name);
+            throw e;
+        }
+        for (String name : ps.all().keySet()) {
+            boolean train = model.isHead(name) || isAdapter(name)
+                    || config.trainBiases() && name.endsWith(".bias")
+                    || config.trainLayerNorm() && name.contains(".LayerNorm.");
+            ps.setTrainable(name, train);
+        }
+        model.body().setLora(new BertModel.LoraHook(config.scaling(), (float) config.dropout()));
+        return modules;
+    }
+
+    /** The adapted modules of {@code model}, in order; empty without adapters. */
+    public static List<String> adaptedModules(SequenceClassifier model) {
+        List<String> out = new ArrayList<>();
+        for (String name : model.parameters().all().keySet()) {
+            if (name.endsWith(A)) out.add(name.substring(0, name.length() - A.length()));
+        }
+        return out;
+    }
+
+    /**
+     * Folds every adapter into its weight, {@code W += (alpha / r) * B A}, and removes the adapter
+     * parameters: the model is a plain BertForSequenceClassification again (export works unchanged).
+     * Trainable flags of the remaining parameters are left as they were.
+     */
+    public static void merge(SequenceClassifier model) {
+        BertModel.LoraHook hook = model.body().lora();
+        if (hook == null) throw new IllegalStateException("the model has no LoRA adapters");
+        ParameterStore ps = model.parameters();
+        double s = hook.scaling();
+        for (String module : adaptedModules(model)) {
+            HostTensor w = ps.toHost(module + ".weight");
+            HostTensor a = ps.toHost(module + A);
+            HostTensor b = ps.toHost(module + B);
+            int out = (int) w.shape()[0], in = (int) w.shape()[1], r = (int) a.shape()[0];
+            float[] wd = w.data().clone(), ad = a.data(), bd = b.data();
+            double[] row = new double[in];
+            for (int o = 0; o < out; o++) {
+                java.util.Arrays.fill(row, 0);
+                for (int k = 0; k < r; k++) {
+                    double bok = bd[o * r + k];
+                    if (bok == 0) continue;
+                    for (int i = 0; i < in; i++) row[i] += bok * ad[k * in + i];
+                }
+                for (int i = 0; i < in; i++) wd[o * in + i] = (float) (wd[o * in + i] + s * row[i]);
+            }
+            ps.copyFrom(Map.of(module + ".weight", new HostTensor(w.shape(), wd)));
+            ps.remove(module + A);
+            ps.remove(module + B);
+        }
+        model.body().setLora(null);
+    }
+
+    /**
+     * What a LoRA run adds to the base model, for a small file: the adapters and the head (and any
+     * other parameter that trains, e.g. biases with {@code train_biases}), by their keys in the model.
+     */
+    public static Map<String, HostTensor> adapterWeights(SequenceClassifier model) {
+        ParameterStore ps = model.parameters();
+        Map<String, HostTensor> out = new LinkedHashMap<>();
+        for (String name : ps.all().keySet()) {
+            if (isAdapter(name) || model.isHead(name) || ps.isTrainable(name)) out.put(name, ps.toHost(name));
+        }
+        return out;
+    }
+
+    /** The number of adapter values (not counting the head). */
+    public static long adapterParameterCount(SequenceClassifier model) {
+        long n = 0;
+        for (Map.Entry<String, ai.djl.ndarray.NDArray> e : model.parameters().all().entrySet()) {
+            if (isAdapter(e.getKey())) n += e.getValue().size();
+        }
+        return n;
+    }
+}
