@@ -34,7 +34,7 @@ class LoraTest {
 
     static void train(SequenceClassifier model, NDManager m, int steps) {
         new Trainer(new Trainer.Options(10, steps, 4, 8, 1e-2, 1e-2, 0.01, 0.0, Schedule.CONSTANT, 1.0, null,
-                Metric.MACRO_F1, null, 0.0, 1, null, null, null))
+                Metric.MACRO_F1, null, 0.0, 1, null, null, null, Trainer.Regularization.NONE))
                 .fit(model, texts(), null, model.labels(), TrainingListener.none());
     }
 
