@@ -135,7 +135,7 @@ public final class Lora {
             throw e;
         }
         for (String name : ps.all().keySet()) {
-            boolean train = model.isHead(name) || isAdapter(name)
+            boolean train = model.isHead(name) || isAdapter(name) || model.newlyInitialised().contains(name)
                     || config.trainBiases() && name.endsWith(".bias")
                     || config.trainLayerNorm() && name.contains(".LayerNorm.");
             ps.setTrainable(name, train);

@@ -31,9 +31,10 @@ public final class SequenceClassifier implements TrainableModel<TextBatch>, Auto
     private final float classifierDropout;
     private final List<String> labels;
     private final List<String> notes;
+    private final java.util.Set<String> newlyInitialised;
 
     private SequenceClassifier(BertConfig config, ParameterStore params, Pooling pooling, Double classifierDropout,
-            Double bodyDropout, List<String> labels, List<String> notes) {
+            Double bodyDropout, List<String> labels, List<String> notes, java.util.Set<String> newlyInitialised) {
         this.config = config;
         this.params = params;
         this.pooling = pooling;
@@ -42,6 +43,7 @@ public final class SequenceClassifier implements TrainableModel<TextBatch>, Auto
                 : bodyDropout != null ? bodyDropout : config.hiddenDropoutProb());
         this.labels = List.copyOf(labels);
         this.notes = List.copyOf(notes);
+        this.newlyInitialised = java.util.Set.copyOf(newlyInitialised);
     }
 
     /**
@@ -72,7 +74,12 @@ public final class SequenceClassifier implements TrainableModel<TextBatch>, Auto
             params.putNormal("classifier.weight", new long[] {labels.size(), config.hiddenSize()},
                     INITIALIZER_RANGE, rng);
             params.putZeros("classifier.bias", new long[] {labels.size()});
-            return new SequenceClassifier(config, params, effective, classifierDropout, bodyDropout, labels, notes);
+            java.util.Set<String> fresh = new java.util.HashSet<>(List.of("classifier.weight", "classifier.bias"));
+            if (pooling == Pooling.POOLER && !hasPooler) {
+                fresh.add(BODY_PREFIX + "pooler.dense.weight");
+                fresh.add(BODY_PREFIX + "pooler.dense.bias");
+            }
+            return new SequenceClassifier(config, params, effective, classifierDropout, bodyDropout, labels, notes, fresh);
         } catch (RuntimeException e) {
             params.close();
             throw e;
@@ -108,7 +115,7 @@ public final class SequenceClassifier implements TrainableModel<TextBatch>, Auto
             }
             params.put("classifier.weight", w);
             params.put("classifier.bias", b);
-            return new SequenceClassifier(config, params, pooling, null, null, labels, List.of());
+            return new SequenceClassifier(config, params, pooling, null, null, labels, List.of(), java.util.Set.of());
         } catch (RuntimeException e) {
             params.close();
             throw e;
@@ -181,6 +188,14 @@ public final class SequenceClassifier implements TrainableModel<TextBatch>, Auto
 
     public List<String> labels() {
         return labels;
+    }
+
+    /**
+     * Parameters that did not come from the checkpoint (the head, a pooler the checkpoint lacked):
+     * strategies that freeze the pre-trained body must still train these.
+     */
+    public java.util.Set<String> newlyInitialised() {
+        return newlyInitialised;
     }
 
     /** Things the user should know about how the model was built (e.g. newly initialised weights). */

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import dev.finetune4j.TensorRuntime;
 import dev.finetune4j.adapt.FeatureExtraction;
 import dev.finetune4j.adapt.Freezing;
+import dev.finetune4j.adapt.Lora;
 import dev.finetune4j.data.CleanResult;
 import dev.finetune4j.data.Cleaner;
 import dev.finetune4j.data.EncodedText;
@@ -127,6 +128,11 @@ public final class FineTune {
                             strategy.compiledFreezePattern());
                     log.printf("strategy: partial (%d tensors frozen; %,d of %,d parameters train)%n", frozen.size(),
                             model.parameters().count(true), total);
+                } else if (strategy.type() == Strategy.LORA) {
+                    List<String> adapted = Lora.apply(model, Lora.Config.of(strategy), recipe.seed());
+                    log.printf("strategy: lora (rank %d, alpha %s on %d modules; %,d of %,d parameters train)%n",
+                            strategy.rank(), strategy.alpha(), adapted.size(), model.parameters().count(true),
+                            model.parameters().count(false));
                 } else if (strategy.type() == Strategy.GRADUAL_UNFREEZE) {
                     log.printf("strategy: gradual-unfreeze (head first, then one layer group more %s)%n",
                             strategy.unfreezeEverySteps() == null ? "each epoch"
@@ -137,6 +143,8 @@ public final class FineTune {
                 result = trainer.fit(model, trainSet, validationSet, labels.names(), listener);
             }
 
+            if (strategy.type() == Strategy.LORA) mergeAdapters(model, validationSet.size() > 0 ? validationSet : testSet,
+                    tc.evalBatchSize(), outputDir);
             ClassificationReport validationReport = validation.isEmpty() ? null
                     : Evaluator.evaluate(model, validationSet, labels.names(), tc.evalBatchSize());
             ClassificationReport testReport = null;
@@ -178,6 +186,31 @@ public final class FineTune {
             AtomicFiles.writeJson(outputDir.resolve("metrics.json"), metrics);
             return new Outcome(outputDir, testReport, validationReport, result, metrics);
         }
+    }
+
+    /** Largest change of a class probability that merging adapters may cause before the export is refused. */
+    static final double MERGE_TOLERANCE = 1e-4;
+
+    /**
+     * Saves the adapters alone ({@code adapter.safetensors}), folds them into the base weights, and
+     * checks on {@code reference} that the merged model predicts what the adapted one did.
+     */
+    private void mergeAdapters(SequenceClassifier model, EncodedTexts reference, int batchSize, Path outputDir) {
+        dev.finetune4j.model.io.SafeTensors.write(outputDir.resolve("adapter.safetensors"), Lora.adapterWeights(model),
+                Map.of("format", "pt"));
+        float[][] before = Evaluator.probabilities(model, reference, batchSize);
+        Lora.merge(model);
+        float[][] after = Evaluator.probabilities(model, reference, batchSize);
+        double worst = 0;
+        for (int i = 0; i < before.length; i++) {
+            for (int j = 0; j < before[i].length; j++) worst = Math.max(worst, Math.abs(before[i][j] - after[i][j]));
+        }
+        if (worst > MERGE_TOLERANCE) {
+            throw new IllegalStateException("merging the LoRA adapters changed a probability by " + worst
+                    + " (tolerance " + MERGE_TOLERANCE + "); the export was not written");
+        }
+        log.printf("lora: adapters saved to adapter.safetensors and merged (largest probability change %.2e on %d"
+                + " examples)%n", worst, before.length);
     }
 
     /** Mean-pooled, L2-normalised last hidden states: the body's sentence embeddings. */

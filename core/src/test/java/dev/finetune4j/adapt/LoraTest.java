@@ -45,6 +45,21 @@ class LoraTest {
     }
 
     @Test
+    void aPoolerTheCheckpointLackedStillTrainsUnderLora() {
+        BertConfig tiny = BertConfig.tiny(50);
+        Map<String, HostTensor> noPooler = new HashMap<>(BertModel.randomWeights(tiny, 1));
+        noPooler.remove("pooler.dense.weight");
+        noPooler.remove("pooler.dense.bias");
+        try (NDManager m = TensorRuntime.newManager();
+                SequenceClassifier model = SequenceClassifier.fromPretrained(m, tiny, noPooler, "random",
+                        Pooling.POOLER, 0.0, 0.0, List.of("a", "b"), 3)) {
+            Lora.apply(model, Lora.Config.defaults(), 1);
+            assertThat(model.parameters().isTrainable("bert.pooler.dense.weight")).isTrue();
+            assertThat(model.parameters().isTrainable("bert.encoder.layer.0.attention.self.query.weight")).isFalse();
+        }
+    }
+
+    @Test
     void addsAdaptersOnTheTargetsAndTrainsOnlyThemAndTheHead() {
         try (NDManager m = TensorRuntime.newManager(); SequenceClassifier model = model(m)) {
             List<String> modules = Lora.apply(model, CONFIG, 5);
