@@ -58,6 +58,14 @@ final class ConsoleProgress implements TrainingListener {
     }
 
     @Override
+    public void onSkippedStep(long step, double loss, double gradNorm) {
+        if (bar != null) bar.pause();
+        out.printf("%swarning: step %d skipped (loss %s, gradient norm %s not finite); weights unchanged%n",
+                bar != null ? "\n" : "", step + 1, loss, gradNorm);
+        if (bar != null) bar.resume();
+    }
+
+    @Override
     public void onUnfreeze(Unfreeze u) {
         if (bar != null) bar.pause();
         out.printf("%sgradual unfreezing: stage %d from step %d (epoch %d), %,d parameters train%n",

@@ -283,6 +283,7 @@ public final class FineTune {
         m.put("examples_per_second", r.examplesPerSecond());
         m.put("seconds", r.trainSeconds());
         m.put("stopped_early", r.stoppedEarly());
+        m.put("skipped_non_finite_steps", r.skippedSteps());
         m.put("best_step", r.bestStep());
         m.put("best_validation_metric", Double.isNaN(r.bestMetric()) ? null : r.bestMetric());
         m.put("early_stopping_metric", tc.earlyStopping() == null ? null : tc.earlyStopping().metric());

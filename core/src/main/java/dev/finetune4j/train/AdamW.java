@@ -85,10 +85,16 @@ public final class AdamW implements AutoCloseable {
      * Clips by global norm, updates every parameter of every group, zeroes the gradients.
      *
      * @param maxGradNorm 0 or less disables clipping
-     * @return the global gradient norm before clipping
+     * @return the global gradient norm before clipping; when it is not finite, nothing is updated
+     *     (the gradients are dropped) and the caller decides what to do
      */
     public double step(NDManager scope, double lr, double maxGradNorm) {
         double norm = globalGradNorm(scope);
+        if (!Double.isFinite(norm)) {
+            // A non-finite gradient would poison the weights and both moments: drop it instead.
+            zeroGradients();
+            return norm;
+        }
         double clip = maxGradNorm > 0 && norm > maxGradNorm ? maxGradNorm / (norm + 1e-6) : 1.0;
         step++;
         for (Group g : groups) {
@@ -115,6 +121,13 @@ public final class AdamW implements AutoCloseable {
             }
         }
         return norm;
+    }
+
+    /** Zeroes the gradients of every parameter this optimizer updates. */
+    public void zeroGradients() {
+        for (Group g : groups) {
+            for (String name : g.parameters()) JniUtils.zeroGrad((PtNDArray) params.get(name));
+        }
     }
 
     private static NDArray local(NDArray temporary, NDManager scope) {

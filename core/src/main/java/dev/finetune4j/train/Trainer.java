@@ -74,6 +74,9 @@ public final class Trainer {
         }
     }
 
+    /** Non-finite steps in a row that are skipped before the run stops. */
+    static final int MAX_CONSECUTIVE_SKIPS = 3;
+
     private final Options options;
 
     public Trainer(Options options) {
@@ -98,6 +101,7 @@ public final class Trainer {
         List<Double> epochLosses = new ArrayList<>();
         List<TrainingListener.Unfreeze> unfreezes = new ArrayList<>();
         int stage = -1;
+        int skipped = 0, consecutiveSkips = 0;
         Map<String, HostTensor> bestWeights = null;
         long step = 0, examples = 0;
         double trainNanos = 0;
@@ -137,11 +141,21 @@ public final class Trainer {
                             }
                             gc.backward(lossArray);
                         }
-                        norm = optimizer.step(scope, lr, options.maxGradNorm());
                         loss = lossArray.getFloat();
+                        if (Double.isFinite(loss)) {
+                            norm = optimizer.step(scope, lr, options.maxGradNorm());
+                        } else {
+                            optimizer.zeroGradients();
+                            norm = Double.NaN;
+                        }
                     }
                     if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
-                        throw new NumericalFault(step, loss, norm);
+                        // The optimizer did not apply this step. A rare one is skipped; a run of them stops.
+                        skipped++;
+                        if (++consecutiveSkips > MAX_CONSECUTIVE_SKIPS) throw new NumericalFault(step, loss, norm);
+                        listener.onSkippedStep(step, loss, norm);
+                    } else {
+                        consecutiveSkips = 0;
                     }
                     trainNanos += System.nanoTime() - t0;
                     step++;
@@ -178,7 +192,7 @@ public final class Trainer {
         if (bestWeights != null) params.copyFrom(bestWeights);
         TrainingResult result = new TrainingResult(step, epoch, validate ? stopper.bestStep() : step,
                 validate ? stopper.best() : Double.NaN, stop, trainNanos / 1e9,
-                trainNanos == 0 ? 0 : examples / (trainNanos / 1e9), evaluations, epochLosses, unfreezes);
+                trainNanos == 0 ? 0 : examples / (trainNanos / 1e9), evaluations, epochLosses, unfreezes, skipped);
         listener.onEnd(result);
         return result;
     }
@@ -301,8 +315,9 @@ public final class Trainer {
     /** The loss or gradient norm went NaN or infinite: the run cannot continue as configured. */
     public static final class NumericalFault extends RuntimeException {
         public NumericalFault(long step, double loss, double norm) {
-            super("training diverged at step " + (step + 1) + " (loss " + loss + ", gradient norm " + norm
-                    + "): lower train.learning_rate or set train.max_grad_norm");
+            super("training diverged at step " + (step + 1) + " (loss " + loss + ", gradient norm " + norm + "; "
+                    + (MAX_CONSECUTIVE_SKIPS + 1) + " non-finite steps in a row): lower train.learning_rate or set"
+                    + " train.max_grad_norm");
         }
     }
 }

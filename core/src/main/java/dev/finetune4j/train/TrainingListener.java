@@ -17,6 +17,9 @@ public interface TrainingListener {
 
     default void onUnfreeze(Unfreeze unfreeze) {}
 
+    /** The loss or the gradient of a step was not finite: the step was not applied. */
+    default void onSkippedStep(long step, double loss, double gradNorm) {}
+
     default void onStart(long totalSteps, int epochs, int trainExamples) {}
 
     default void onStep(Step step) {}

@@ -8,7 +8,7 @@ import java.util.List;
  */
 public record TrainingResult(long steps, int epochsStarted, long bestStep, double bestMetric, boolean stoppedEarly,
         double trainSeconds, double examplesPerSecond, List<TrainingListener.Evaluation> evaluations,
-        List<Double> epochLosses, List<TrainingListener.Unfreeze> unfreezes) {
+        List<Double> epochLosses, List<TrainingListener.Unfreeze> unfreezes, int skippedSteps) {
     public TrainingResult {
         evaluations = List.copyOf(evaluations);
         epochLosses = List.copyOf(epochLosses);

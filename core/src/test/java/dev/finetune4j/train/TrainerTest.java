@@ -227,6 +227,62 @@ class TrainerTest {
         assertThat(l2[2]).as("L2: sum w^2").isLessThan(none[2] * 0.9);
     }
 
+    @Test
+    void aNonFiniteStepIsSkippedWithoutTouchingTheWeightsAndARunOfThemStops() {
+        try (NDManager m = TensorRuntime.newManager();
+                SequenceClassifier model = SequenceClassifier.fromPretrained(m, TINY, BertModel.randomWeights(TINY, 1),
+                        "random", Pooling.POOLER, 0.0, 0.0, List.of("a", "b"), 3)) {
+            int[] calls = {0};
+            java.util.Set<Integer> poisoned = new java.util.HashSet<>(List.of(2));
+            TrainableModel<dev.finetune4j.model.TextBatch> flaky = new TrainableModel<>() {
+                @Override
+                public ai.djl.ndarray.NDArray logits(NDManager step, dev.finetune4j.model.TextBatch b, boolean training) {
+                    ai.djl.ndarray.NDArray z = model.logits(step, b, training);
+                    return training && poisoned.contains(calls[0]++) ? z.mul(Float.NaN) : z;
+                }
+
+                @Override
+                public dev.finetune4j.model.ParameterStore parameters() {
+                    return model.parameters();
+                }
+
+                @Override
+                public boolean isHead(String name) {
+                    return model.isHead(name);
+                }
+            };
+            Trainer.Options o = new Trainer.Options(1, 4, 4, 8, 1e-3, 1e-3, 0.0, 0.0, Schedule.CONSTANT, 1.0, null,
+                    Metric.MACRO_F1, null, 0.0, 1, null, null, null, Trainer.Regularization.NONE);
+            float[][] weights = new float[5][];
+            List<Long> skipped = new ArrayList<>();
+            TrainingListener watch = new TrainingListener() {
+                @Override
+                public void onStep(Step s) {
+                    weights[(int) s.step()] = model.parameters().get("classifier.weight").toFloatArray();
+                }
+
+                @Override
+                public void onSkippedStep(long step, double loss, double gradNorm) {
+                    skipped.add(step);
+                }
+            };
+            TrainingResult r = new Trainer(o).fit(flaky, tinyTexts(m), null, model.labels(), watch);
+            assertThat(skipped).containsExactly(2L);
+            assertThat(r.skippedSteps()).isEqualTo(1);
+            assertThat(weights[3]).isEqualTo(weights[2]); // the poisoned step changed nothing
+            assertThat(weights[4]).isNotEqualTo(weights[3]);
+            for (float w : weights[4]) assertThat(Float.isFinite(w)).isTrue();
+
+            poisoned.addAll(List.of(1, 2, 3, 4)); // four in a row: more than the three that are skipped
+            calls[0] = 0;
+            Trainer.Options longer = new Trainer.Options(1, 10, 4, 8, 1e-3, 1e-3, 0.0, 0.0, Schedule.CONSTANT, 1.0,
+                    null, Metric.MACRO_F1, null, 0.0, 1, null, null, null, Trainer.Regularization.NONE);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Trainer(longer).fit(flaky, tinyTexts(m), null,
+                            model.labels(), TrainingListener.none()))
+                    .isInstanceOf(Trainer.NumericalFault.class).hasMessageContaining("non-finite steps in a row");
+        }
+    }
+
     /** Four tiny labelled token sequences. */
     static LabelledInputs<dev.finetune4j.model.TextBatch> tinyTexts(NDManager m) {
         long[][] ids = {{1, 5, 9, 2}, {1, 6, 8, 2}, {1, 11, 12, 2}, {1, 13, 3, 2}};
