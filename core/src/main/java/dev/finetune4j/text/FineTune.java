@@ -111,6 +111,7 @@ public final class FineTune {
                     ? null : sentenceEmbeddings(model, reference, tc.evalBatchSize());
             TrainingResult result;
             long total = model.parameters().count(false);
+            long trainable; // as training starts (with adapters, before any merge)
             if (strategy.type() == Strategy.FEATURE_EXTRACTION) {
                 FeatureExtraction.freezeBody(model);
                 log.printf("strategy: feature-extraction (%,d of %,d parameters train)%n",
@@ -120,6 +121,7 @@ public final class FineTune {
                 FeatureExtraction.CachedFeatures validationFeatures =
                         FeatureExtraction.extract(model, validationSet, tc.evalBatchSize());
                 log.printf("features: body run once over train and validation in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+                trainable = model.parameters().count(true);
                 result = trainer.fit(FeatureExtraction.head(model), trainFeatures, validationFeatures, labels.names(),
                         listener);
             } else {
@@ -140,6 +142,8 @@ public final class FineTune {
                 } else {
                     log.printf("strategy: full (%,d parameters train)%n", model.parameters().count(true));
                 }
+                trainable = model.parameters().count(true);
+                total = model.parameters().count(false);
                 result = trainer.fit(model, trainSet, validationSet, labels.names(), listener);
             }
 
@@ -169,7 +173,11 @@ public final class FineTune {
             Map<String, Object> metrics = new LinkedHashMap<>();
             metrics.put("test", testReport == null ? null : testReport.toMap());
             metrics.put("validation", validationReport == null ? null : validationReport.toMap());
-            metrics.put("train", trainSummary(result, model, tc));
+            if (!result.unfreezes().isEmpty()) {
+                trainable = result.unfreezes().stream().mapToLong(TrainingListener.Unfreeze::trainableParameters).max()
+                        .getAsLong();
+            }
+            metrics.put("train", trainSummary(result, tc, trainable, total));
             metrics.put("data", dataReport);
             metrics.put("forgetting", forgetting);
             Map<String, Object> resources = new LinkedHashMap<>();
@@ -267,7 +275,11 @@ public final class FineTune {
         AtomicFiles.writeString(file, sb.toString());
     }
 
-    private Map<String, Object> trainSummary(TrainingResult r, SequenceClassifier model, TrainConfig tc) {
+    /**
+     * @param trainable parameters that trained (the most at any stage of gradual unfreezing)
+     * @param total parameters of the model while it trained (with LoRA adapters)
+     */
+    private Map<String, Object> trainSummary(TrainingResult r, TrainConfig tc, long trainable, long total) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("strategy", recipe.resolved().get("strategy"));
         Map<String, Object> reg = new LinkedHashMap<>();
@@ -308,8 +320,8 @@ public final class FineTune {
             }
             m.put("unfreezing", stages);
         }
-        m.put("trainable_parameters", model.parameters().count(true));
-        m.put("total_parameters", model.parameters().count(false));
+        m.put("trainable_parameters", trainable);
+        m.put("total_parameters", total);
         return m;
     }
 
