@@ -9,12 +9,11 @@ import dev.finetune4j.UserError;
 import dev.finetune4j.eval.Metric;
 import dev.finetune4j.model.Pooling;
 import dev.finetune4j.model.SequenceClassifier;
-import dev.finetune4j.model.TextBatch;
 import dev.finetune4j.model.bert.BertConfig;
 import dev.finetune4j.model.bert.BertModel;
 import dev.finetune4j.model.io.HostTensor;
 import dev.finetune4j.recipe.Schedule;
-import dev.finetune4j.train.LabelledInputs;
+import dev.finetune4j.train.TinyTexts;
 import dev.finetune4j.train.Trainer;
 import dev.finetune4j.train.TrainingListener;
 import java.util.Arrays;
@@ -35,12 +34,12 @@ class LoraTest {
     static void train(SequenceClassifier model, NDManager m, int steps) {
         new Trainer(new Trainer.Options(10, steps, 4, 8, 1e-2, 1e-2, 0.01, 0.0, Schedule.CONSTANT, 1.0, null,
                 Metric.MACRO_F1, null, 0.0, 1, null, null, null, Trainer.Regularization.NONE))
-                .fit(model, texts(), null, model.labels(), TrainingListener.none());
+                .fit(model, TinyTexts.four(), null, model.labels(), TrainingListener.none());
     }
 
     static float[] logits(SequenceClassifier model, NDManager m) {
         try (NDManager step = m.newSubManager()) {
-            return model.logits(step, texts().collate(step, new int[] {0, 1, 2, 3}), false).toFloatArray();
+            return model.logits(step, TinyTexts.four().collate(step, new int[] {0, 1, 2, 3}), false).toFloatArray();
         }
     }
 
@@ -169,38 +168,5 @@ class LoraTest {
         try (SequenceClassifier fresh = model(m)) {
             return List.copyOf(fresh.parameters().all().keySet());
         }
-    }
-
-    /** Four tiny labelled token sequences. */
-    static LabelledInputs<TextBatch> texts() {
-        long[][] ids = {{1, 5, 9, 2}, {1, 6, 8, 2}, {1, 11, 12, 2}, {1, 13, 3, 2}};
-        int[] y = {0, 1, 0, 1};
-        return new LabelledInputs<>() {
-            @Override
-            public int size() {
-                return ids.length;
-            }
-
-            @Override
-            public int label(int i) {
-                return y[i];
-            }
-
-            @Override
-            public int length(int i) {
-                return ids[i].length;
-            }
-
-            @Override
-            public TextBatch collate(NDManager step, int[] indices) {
-                long[][] chosen = new long[indices.length][];
-                long[][] mask = new long[indices.length][4];
-                for (int i = 0; i < indices.length; i++) {
-                    chosen[i] = ids[indices[i]];
-                    Arrays.fill(mask[i], 1);
-                }
-                return new TextBatch(step.create(chosen), step.create(mask), step.create(new long[indices.length][4]));
-            }
-        };
     }
 }

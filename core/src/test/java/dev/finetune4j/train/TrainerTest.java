@@ -153,7 +153,7 @@ class TrainerTest {
                     seen.add(u);
                 }
             };
-            TrainingResult r = new Trainer(o).fit(model, tinyTexts(m), null, model.labels(), listener);
+            TrainingResult r = new Trainer(o).fit(model, TinyTexts.four(), null, model.labels(), listener);
             assertThat(r.steps()).isEqualTo(3);
             assertThat(seen).extracting(TrainingListener.Unfreeze::stage).containsExactly(0, 1, 2);
             assertThat(seen.get(0).trainableParameters()).isEqualTo(32 * 32 + 32 + 2 * 32 + 2); // pooler + classifier
@@ -180,7 +180,7 @@ class TrainerTest {
             model.parameters().all().forEach((k, v) -> before.put(k, v.toFloatArray()));
             new Trainer(new Trainer.Options(1, 3, 4, 8, 1e-3, 1e-3, 0.01, 0.0, Schedule.CONSTANT, 1.0, null,
                     Metric.MACRO_F1, null, 0.0, 1, null, null, null, Trainer.Regularization.NONE))
-                    .fit(model, tinyTexts(m), null, model.labels(), TrainingListener.none());
+                    .fit(model, TinyTexts.four(), null, model.labels(), TrainingListener.none());
             for (String name : model.parameters().all().keySet()) {
                 boolean same = java.util.Arrays.equals(before.get(name), model.parameters().get(name).toFloatArray());
                 assertThat(same).as(name).isEqualTo(frozen.contains(name));
@@ -198,7 +198,7 @@ class TrainerTest {
             int arraysBefore = model.parameters().manager().getManagedArrays().size();
             new Trainer(new Trainer.Options(30, null, 4, 8, 1e-3, 1e-3, 0.0, 0.0, Schedule.CONSTANT, 1.0, null,
                     Metric.MACRO_F1, null, 0.0, 1, null, null, null, r))
-                    .fit(model, tinyTexts(m), null, model.labels(), TrainingListener.none());
+                    .fit(model, TinyTexts.four(), null, model.labels(), TrainingListener.none());
             // Penalty terms are computed on parameters: nothing of them may stay in the model's manager.
             assertThat(model.parameters().manager().getManagedArrays()).hasSize(arraysBefore);
             double moved = 0, sumAbs = 0, sumSq = 0;
@@ -266,7 +266,7 @@ class TrainerTest {
                     skipped.add(step);
                 }
             };
-            TrainingResult r = new Trainer(o).fit(flaky, tinyTexts(m), null, model.labels(), watch);
+            TrainingResult r = new Trainer(o).fit(flaky, TinyTexts.four(), null, model.labels(), watch);
             assertThat(skipped).containsExactly(2L);
             assertThat(r.skippedSteps()).isEqualTo(1);
             assertThat(weights[3]).isEqualTo(weights[2]); // the poisoned step changed nothing
@@ -277,44 +277,10 @@ class TrainerTest {
             calls[0] = 0;
             Trainer.Options longer = new Trainer.Options(1, 10, 4, 8, 1e-3, 1e-3, 0.0, 0.0, Schedule.CONSTANT, 1.0,
                     null, Metric.MACRO_F1, null, 0.0, 1, null, null, null, Trainer.Regularization.NONE);
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Trainer(longer).fit(flaky, tinyTexts(m), null,
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Trainer(longer).fit(flaky, TinyTexts.four(), null,
                             model.labels(), TrainingListener.none()))
                     .isInstanceOf(Trainer.NumericalFault.class).hasMessageContaining("non-finite steps in a row");
         }
-    }
-
-    /** Four tiny labelled token sequences. */
-    static LabelledInputs<dev.finetune4j.model.TextBatch> tinyTexts(NDManager m) {
-        long[][] ids = {{1, 5, 9, 2}, {1, 6, 8, 2}, {1, 11, 12, 2}, {1, 13, 3, 2}};
-        int[] y = {0, 1, 0, 1};
-        return new LabelledInputs<>() {
-            @Override
-            public int size() {
-                return ids.length;
-            }
-
-            @Override
-            public int label(int i) {
-                return y[i];
-            }
-
-            @Override
-            public int length(int i) {
-                return ids[i].length;
-            }
-
-            @Override
-            public dev.finetune4j.model.TextBatch collate(NDManager step, int[] indices) {
-                long[][] chosen = new long[indices.length][];
-                long[][] mask = new long[indices.length][4];
-                for (int i = 0; i < indices.length; i++) {
-                    chosen[i] = ids[indices[i]];
-                    java.util.Arrays.fill(mask[i], 1);
-                }
-                return new dev.finetune4j.model.TextBatch(step.create(chosen), step.create(mask),
-                        step.create(new long[indices.length][4]));
-            }
-        };
     }
 
     @Test
