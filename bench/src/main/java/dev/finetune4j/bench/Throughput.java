@@ -87,7 +87,7 @@ public final class Throughput {
                             t2 = System.nanoTime();
                             if (!a.containsKey("--no-optimizer")) optimizer.step(step, 5e-5, 1.0);
                             long t3 = System.nanoTime();
-                            if (a.containsKey("--rss")) System.err.printf("step %d rss %d MB%n", s, rssMb());
+                            if (a.containsKey("--rss")) System.err.printf("step %d rss %d MB%n", s, dev.finetune4j.util.ProcessMemory.rssMb());
                             if (s >= 0) {
                                 fwd[s] = (t1 - t0) / 1e9;
                                 bwd[s] = (t2 - t1) / 1e9;
@@ -119,18 +119,6 @@ public final class Throughput {
             }
             System.out.println(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(out));
         }
-    }
-
-    /** Resident set size of this process, from /proc (Linux). */
-    static long rssMb() {
-        try {
-            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
-            }
-        } catch (java.io.IOException ignored) {
-            // not Linux
-        }
-        return -1;
     }
 
     static double median(double[] v) {

@@ -33,6 +33,7 @@ import dev.finetune4j.train.Trainer;
 import dev.finetune4j.train.TrainingListener;
 import dev.finetune4j.train.TrainingResult;
 import dev.finetune4j.util.AtomicFiles;
+import dev.finetune4j.util.ProcessMemory;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -182,7 +183,7 @@ public final class FineTune {
             metrics.put("forgetting", forgetting);
             Map<String, Object> resources = new LinkedHashMap<>();
             resources.put("wall_seconds", (System.currentTimeMillis() - started) / 1000.0);
-            resources.put("peak_rss_mb", peakRssMb());
+            resources.put("peak_rss_mb", ProcessMemory.peakRssMb());
             metrics.put("resources", resources);
 
             HfExport.write(model, files.tokenizerJson(), dc.maxLength(), Map.of("base_model", recipe.model(),
@@ -238,18 +239,6 @@ public final class FineTune {
             sum += dot;
         }
         return a.length == 0 ? Double.NaN : sum / a.length;
-    }
-
-    /** The process's peak resident set size (Linux VmHWM), or -1 where /proc is not available. */
-    static long peakRssMb() {
-        try {
-            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
-            }
-        } catch (java.io.IOException | RuntimeException e) {
-            // not Linux
-        }
-        return -1;
     }
 
     /** One line per held-out example: where it came from, its label, the prediction and the scores. */
