@@ -9,13 +9,27 @@ import dev.finetune4j.model.TextBatch;
 import dev.finetune4j.train.Evaluator;
 import dev.finetune4j.train.LabelledInputs;
 import dev.finetune4j.train.TrainableModel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 /**
  * Feature extraction: the pre-trained body is frozen and, in inference mode, deterministic, so its
  * pooled output is computed once per example and only the head trains, on the cached features.
+ * The cache lives on the heap, or in a file when it would take more than a given share of memory.
  */
 public final class FeatureExtraction {
     private FeatureExtraction() {}
+
+    /** The default limit for keeping features on the heap: a quarter of the JVM's maximum heap. */
+    public static long defaultHeapLimitBytes() {
+        return Runtime.getRuntime().maxMemory() / 4;
+    }
 
     /** Freezes every parameter that is not part of the head. */
     public static void freezeBody(SequenceClassifier model) {
@@ -23,14 +37,51 @@ public final class FeatureExtraction {
         for (String name : ps.all().keySet()) ps.setTrainable(name, model.isHead(name));
     }
 
-    /** Runs the frozen body once over {@code data}: pooled features [n][hidden] with the same labels. */
+    /** Runs the frozen body once over {@code data}: pooled features [n][hidden] on the heap, same labels. */
     public static CachedFeatures extract(SequenceClassifier model, LabelledInputs<TextBatch> data, int batchSize) {
         float[][] features = Evaluator.rows(data, batchSize, (scope, batch) -> model.features(scope, batch, false));
         return new CachedFeatures(features, data.labels());
     }
 
-    /** Body outputs kept on the heap; every example has the same cost, so batches need no bucketing. */
-    public record CachedFeatures(float[][] features, int[] labels) implements LabelledInputs<NDArray> {
+    /**
+     * Runs the frozen body once over {@code data}; keeps the features on the heap if they take at
+     * most {@code heapLimitBytes}, else writes them to a temporary file in {@code spillDirectory}
+     * (removed on {@link Features#close()}).
+     */
+    public static Features extract(SequenceClassifier model, LabelledInputs<TextBatch> data, int batchSize,
+            long heapLimitBytes, Path spillDirectory) {
+        long bytes = (long) data.size() * model.config().hiddenSize() * Float.BYTES;
+        if (bytes <= heapLimitBytes) return extract(model, data, batchSize);
+        DiskFeatures disk = DiskFeatures.create(spillDirectory, data.labels(), model.config().hiddenSize());
+        try {
+            Evaluator.forEachBatch(data, batchSize, (scope, batch) -> model.features(scope, batch, false),
+                    disk::write);
+            return disk;
+        } catch (RuntimeException e) {
+            disk.close();
+            throw e;
+        }
+    }
+
+    /** Cached body outputs; every example has the same cost, so batches need no bucketing. */
+    public sealed interface Features extends LabelledInputs<NDArray>, AutoCloseable permits CachedFeatures, DiskFeatures {
+        /** Where the cache lives: "memory" or "disk". */
+        String store();
+
+        /** The cache's size in bytes. */
+        long bytes();
+
+        @Override
+        default int length(int i) {
+            return 1;
+        }
+
+        @Override
+        void close();
+    }
+
+    /** Body outputs kept on the heap. */
+    public record CachedFeatures(float[][] features, int[] labels) implements Features {
         @Override
         public int size() {
             return labels.length;
@@ -42,16 +93,121 @@ public final class FeatureExtraction {
         }
 
         @Override
-        public int length(int i) {
-            return 1;
-        }
-
-        @Override
         public NDArray collate(NDManager step, int[] indices) {
             int h = features[0].length;
             float[] flat = new float[indices.length * h];
             for (int i = 0; i < indices.length; i++) System.arraycopy(features[indices[i]], 0, flat, i * h, h);
             return step.create(flat, new Shape(indices.length, h));
+        }
+
+        @Override
+        public String store() {
+            return "memory";
+        }
+
+        @Override
+        public long bytes() {
+            return labels.length == 0 ? 0 : (long) labels.length * features[0].length * Float.BYTES;
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    /** Body outputs in a file of float32 rows; a batch reads its rows with positional reads (page-cached by the OS). */
+    public static final class DiskFeatures implements Features {
+        private final Path file;
+        private final FileChannel channel;
+        private final int[] labels;
+        private final int hidden;
+
+        private DiskFeatures(Path file, FileChannel channel, int[] labels, int hidden) {
+            this.file = file;
+            this.channel = channel;
+            this.labels = labels;
+            this.hidden = hidden;
+        }
+
+        static DiskFeatures create(Path directory, int[] labels, int hidden) {
+            try {
+                Files.createDirectories(directory);
+                Path file = Files.createTempFile(directory, "features-", ".f32");
+                file.toFile().deleteOnExit();
+                FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                return new DiskFeatures(file, channel, labels.clone(), hidden);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create a feature cache in " + directory + ": " + e.getMessage(), e);
+            }
+        }
+
+        void write(int[] indices, float[] rows) {
+            ByteBuffer buffer = ByteBuffer.allocate(hidden * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < indices.length; i++) {
+                buffer.clear();
+                buffer.asFloatBuffer().put(rows, i * hidden, hidden);
+                try {
+                    long at = (long) indices[i] * hidden * Float.BYTES;
+                    while (buffer.hasRemaining()) at += channel.write(buffer, at);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot write the feature cache " + file + ": " + e.getMessage(), e);
+                }
+            }
+        }
+
+        public Path file() {
+            return file;
+        }
+
+        @Override
+        public int size() {
+            return labels.length;
+        }
+
+        @Override
+        public int label(int i) {
+            return labels[i];
+        }
+
+        @Override
+        public NDArray collate(NDManager step, int[] indices) {
+            float[] flat = new float[indices.length * hidden];
+            ByteBuffer buffer = ByteBuffer.allocate(hidden * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < indices.length; i++) {
+                buffer.clear();
+                try {
+                    long at = (long) indices[i] * hidden * Float.BYTES;
+                    while (buffer.hasRemaining()) {
+                        int read = channel.read(buffer, at);
+                        if (read < 0) throw new IOException("unexpected end of file");
+                        at += read;
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot read the feature cache " + file + ": " + e.getMessage(), e);
+                }
+                buffer.flip();
+                buffer.asFloatBuffer().get(flat, i * hidden, hidden);
+            }
+            return step.create(flat, new Shape(indices.length, hidden));
+        }
+
+        @Override
+        public String store() {
+            return "disk";
+        }
+
+        @Override
+        public long bytes() {
+            return (long) labels.length * hidden * Float.BYTES;
+        }
+
+        @Override
+        public void close() {
+            try {
+                channel.close();
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot remove the feature cache " + file + ": " + e.getMessage(), e);
+            }
         }
     }
 

@@ -44,8 +44,16 @@ public final class LengthBucketBatcher {
 
     /** The batches of one epoch (0-based); each example index occurs exactly once. */
     public List<int[]> epoch(int epoch) {
+        return batches(IntStream.range(0, lengths.length).toArray(), epoch);
+    }
+
+    /**
+     * Batches of the given example indices (repeats allowed, e.g. from {@link BalancedSampler}),
+     * shuffled and bucketed as {@link #epoch(int)} does with all of them.
+     */
+    public List<int[]> batches(int[] indices, int epoch) {
         Random rng = new Random(seed * 1_000_003L + epoch);
-        Integer[] order = IntStream.range(0, lengths.length).boxed().toArray(Integer[]::new);
+        Integer[] order = Arrays.stream(indices).boxed().toArray(Integer[]::new);
         Collections.shuffle(Arrays.asList(order), rng);
         int chunk = batchSize * BATCHES_PER_CHUNK;
         Comparator<Integer> byLength = Comparator.comparingInt(i -> lengths[i]);

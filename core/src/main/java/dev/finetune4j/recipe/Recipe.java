@@ -92,6 +92,7 @@ public record Recipe(
         t.put("layerwise_lr_decay", train.layerwiseLrDecay());
         t.put("weight_decay", train.weightDecay());
         t.put("class_weights", train.classWeights().recipeName());
+        t.put("sampler", train.sampler().recipeName());
         t.put("l2", train.l2());
         t.put("l1", train.l1());
         t.put("l2_sp", train.l2Sp());

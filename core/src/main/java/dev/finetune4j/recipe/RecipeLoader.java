@@ -136,7 +136,8 @@ public final class RecipeLoader {
                 ClassWeights.parse(t.get("class_weights").asText()),
                 t.get("l2").asDouble(),
                 t.get("l1").asDouble(),
-                t.get("l2_sp").asDouble());
+                t.get("l2_sp").asDouble(),
+                Sampler.parse(t.get("sampler").asText()));
         return new Recipe(
                 r.get("name").asText(),
                 r.get("task").asText(),

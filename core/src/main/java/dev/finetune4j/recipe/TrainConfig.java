@@ -16,6 +16,7 @@ package dev.finetune4j.recipe;
  * @param l2 strength of an L2 penalty (lambda/2 * sum w^2) on weights (not biases or LayerNorm)
  * @param l1 strength of an L1 penalty (lambda * sum |w|) on the same weights
  * @param l2Sp strength of L2-SP (alpha/2 * sum (w - w0)^2): pulls the body toward its pre-trained weights
+ * @param sampler which examples each epoch visits (every one once, or class-balanced)
  */
 public record TrainConfig(
         int epochs,
@@ -36,7 +37,8 @@ public record TrainConfig(
         ClassWeights classWeights,
         double l2,
         double l1,
-        double l2Sp) {
+        double l2Sp,
+        Sampler sampler) {
 
     public TrainConfig {
         Checks.atLeast(epochs, 1, "train.epochs");
@@ -56,6 +58,7 @@ public record TrainConfig(
         Checks.check(layerwiseLrDecay == null || (layerwiseLrDecay > 0 && layerwiseLrDecay <= 1),
                 "train.layerwise_lr_decay must be in (0, 1], got " + layerwiseLrDecay);
         Checks.notNull(classWeights, "train.class_weights");
+        Checks.notNull(sampler, "train.sampler");
         Checks.check(l2 >= 0 && l1 >= 0 && l2Sp >= 0, "train.l2, train.l1 and train.l2_sp must be >= 0");
     }
 

@@ -113,18 +113,31 @@ public final class FineTune {
             TrainingResult result;
             long total = model.parameters().count(false);
             long trainable; // as training starts (with adapters, before any merge)
+            Map<String, Object> featureCache = null;
             if (strategy.type() == Strategy.FEATURE_EXTRACTION) {
                 FeatureExtraction.freezeBody(model);
                 log.printf("strategy: feature-extraction (%,d of %,d parameters train)%n",
                         model.parameters().count(true), total);
                 long t0 = System.nanoTime();
-                FeatureExtraction.CachedFeatures trainFeatures = FeatureExtraction.extract(model, trainSet, tc.evalBatchSize());
-                FeatureExtraction.CachedFeatures validationFeatures =
-                        FeatureExtraction.extract(model, validationSet, tc.evalBatchSize());
-                log.printf("features: body run once over train and validation in %.1f s%n", (System.nanoTime() - t0) / 1e9);
-                trainable = model.parameters().count(true);
-                result = trainer.fit(FeatureExtraction.head(model), trainFeatures, validationFeatures, labels.names(),
-                        listener);
+                long heapLimit = FeatureExtraction.defaultHeapLimitBytes();
+                try (FeatureExtraction.Features trainFeatures = FeatureExtraction.extract(model, trainSet,
+                                tc.evalBatchSize(), heapLimit, outputDir);
+                        FeatureExtraction.Features validationFeatures = FeatureExtraction.extract(model, validationSet,
+                                tc.evalBatchSize(), heapLimit, outputDir)) {
+                    double extractSeconds = (System.nanoTime() - t0) / 1e9;
+                    log.printf("features: body run once over train and validation in %.1f s; %.1f MB cached %s%n",
+                            extractSeconds, (trainFeatures.bytes() + validationFeatures.bytes()) / 1e6,
+                            trainFeatures.store().equals("disk") ? "on disk in " + outputDir : "in memory");
+                    trainable = model.parameters().count(true);
+                    result = trainer.fit(FeatureExtraction.head(model), trainFeatures, validationFeatures,
+                            labels.names(), listener);
+                    featureCache = featureCacheSummary(trainFeatures, validationFeatures, extractSeconds, result);
+                    if (featureCache.get("speedup") != null) {
+                        log.printf("features: first epoch (body + head) %.2f s, later epochs (head only) %.3f s each:"
+                                + " %.0fx faster%n", featureCache.get("first_epoch_seconds"),
+                                featureCache.get("later_epoch_seconds_mean"), featureCache.get("speedup"));
+                    }
+                }
             } else {
                 if (strategy.type() == Strategy.PARTIAL) {
                     List<String> frozen = Freezing.partial(model, strategy.freezeEmbeddings(), strategy.freezeLayers(),
@@ -178,7 +191,9 @@ public final class FineTune {
                 trainable = result.unfreezes().stream().mapToLong(TrainingListener.Unfreeze::trainableParameters).max()
                         .getAsLong();
             }
-            metrics.put("train", trainSummary(result, tc, trainable, total));
+            Map<String, Object> trainSummary = trainSummary(result, tc, trainable, total);
+            if (featureCache != null) trainSummary.put("feature_cache", featureCache);
+            metrics.put("train", trainSummary);
             metrics.put("data", dataReport);
             metrics.put("forgetting", forgetting);
             Map<String, Object> resources = new LinkedHashMap<>();
@@ -278,6 +293,7 @@ public final class FineTune {
         reg.put("l2_sp", tc.l2Sp());
         reg.put("layerwise_lr_decay", tc.layerwiseLrDecay());
         reg.put("class_weights", tc.classWeights().recipeName());
+        reg.put("sampler", tc.sampler().recipeName());
         m.put("regularization", reg);
         m.put("epochs", r.epochsStarted());
         m.put("steps", r.steps());
@@ -314,6 +330,30 @@ public final class FineTune {
         return m;
     }
 
+    /**
+     * What caching the body's outputs saved: the first epoch pays for the body (over train and
+     * validation) and the head; every later epoch only for the head.
+     */
+    static Map<String, Object> featureCacheSummary(FeatureExtraction.Features train, FeatureExtraction.Features validation,
+            double extractSeconds, TrainingResult result) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("store", train.store());
+        m.put("megabytes", (train.bytes() + validation.bytes()) / 1e6);
+        m.put("extract_seconds", extractSeconds);
+        List<Double> epochs = result.epochSeconds();
+        double first = extractSeconds + (epochs.isEmpty() ? 0 : epochs.get(0));
+        m.put("first_epoch_seconds", first);
+        if (epochs.size() > 1) {
+            double later = epochs.subList(1, epochs.size()).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+            m.put("later_epoch_seconds_mean", later);
+            m.put("speedup", first / later);
+        } else {
+            m.put("later_epoch_seconds_mean", null);
+            m.put("speedup", null);
+        }
+        return m;
+    }
+
     static Trainer.Options options(TrainConfig tc, long seed, float[] classWeights,
             Trainer.GradualUnfreezing gradualUnfreezing) {
         Metric metric = tc.earlyStopping() == null ? Metric.MACRO_F1 : Metric.parse(tc.earlyStopping().metric());
@@ -321,7 +361,7 @@ public final class FineTune {
                 tc.effectiveHeadLearningRate(), tc.weightDecay(), tc.warmupRatio(), tc.schedule(), tc.maxGradNorm(),
                 tc.evalEverySteps(), metric, tc.earlyStopping() == null ? null : tc.earlyStopping().patience(),
                 tc.earlyStopping() == null ? 0.0 : tc.earlyStopping().minDelta(), seed, tc.layerwiseLrDecay(),
-                classWeights, gradualUnfreezing, new Trainer.Regularization(tc.l2(), tc.l1(), tc.l2Sp()));
+                classWeights, gradualUnfreezing, new Trainer.Regularization(tc.l2(), tc.l1(), tc.l2Sp()), tc.sampler());
     }
 
     private List<Example> read(Path file, String key, Map<String, Object> report) {

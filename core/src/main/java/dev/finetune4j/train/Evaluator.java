@@ -24,25 +24,37 @@ public final class Evaluator {
      */
     public static <B> float[][] rows(LabelledInputs<B> data, int batchSize,
             java.util.function.BiFunction<NDManager, B, NDArray> f) {
+        float[][] out = new float[data.size()][];
+        forEachBatch(data, batchSize, f, (batch, flat) -> {
+            int d = flat.length / batch.length;
+            for (int i = 0; i < batch.length; i++) out[batch[i]] = java.util.Arrays.copyOfRange(flat, i * d, (i + 1) * d);
+        });
+        return out;
+    }
+
+    /** Receives one batch of outputs: the examples' indices and their [batch, d] rows, row-major. */
+    public interface BatchSink {
+        void accept(int[] indices, float[] rows);
+    }
+
+    /**
+     * Runs {@code f} without gradients over length-sorted batches of {@code data} and hands each
+     * [batch, d] output to {@code sink} as it is computed.
+     */
+    public static <B> void forEachBatch(LabelledInputs<B> data, int batchSize,
+            java.util.function.BiFunction<NDManager, B, NDArray> f, BatchSink sink) {
         int n = data.size();
         int[] lengths = new int[n];
         for (int i = 0; i < n; i++) lengths[i] = data.length(i);
-        float[][] out = new float[n][];
         // Grad mode is per thread in PyTorch: make sure no graph is recorded whichever thread runs this.
         JniUtils.setGradMode(false);
         try (NDManager base = TensorRuntime.newManager()) {
             for (int[] batch : LengthBucketBatcher.sequential(lengths, batchSize)) {
                 try (NDManager scope = base.newSubManager()) {
-                    NDArray result = f.apply(scope, data.collate(scope, batch));
-                    float[] flat = result.toFloatArray();
-                    int d = (int) result.getShape().get(1);
-                    for (int i = 0; i < batch.length; i++) {
-                        out[batch[i]] = java.util.Arrays.copyOfRange(flat, i * d, (i + 1) * d);
-                    }
+                    sink.accept(batch, f.apply(scope, data.collate(scope, batch)).toFloatArray());
                 }
             }
         }
-        return out;
     }
 
     public static <B> ClassificationReport evaluate(TrainableModel<B> model, LabelledInputs<B> data,

@@ -6,11 +6,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
 import dev.finetune4j.TensorRuntime;
+import dev.finetune4j.data.BalancedSampler;
 import dev.finetune4j.data.LengthBucketBatcher;
 import dev.finetune4j.eval.ClassificationReport;
 import dev.finetune4j.eval.Metric;
 import dev.finetune4j.model.ParameterStore;
 import dev.finetune4j.model.io.HostTensor;
+import dev.finetune4j.recipe.Sampler;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,15 +32,28 @@ public final class Trainer {
      * @param classWeights null = unweighted loss; else one weight per class
      * @param gradualUnfreezing null = the trainable set stays as the model has it
      * @param regularization penalties added to the loss; {@link Regularization#NONE} for none
+     * @param sampler which examples each epoch visits
      */
     public record Options(int epochs, Integer maxSteps, int batchSize, int evalBatchSize, double learningRate,
             double headLearningRate, double weightDecay, double warmupRatio, dev.finetune4j.recipe.Schedule schedule,
             double maxGradNorm, Integer evalEverySteps, Metric metric, Integer patience, double minDelta, long seed,
             Double layerwiseLrDecay, float[] classWeights, GradualUnfreezing gradualUnfreezing,
-            Regularization regularization) {
+            Regularization regularization, Sampler sampler) {
         public Options {
             if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1");
             if (batchSize < 1 || evalBatchSize < 1) throw new IllegalArgumentException("batch sizes must be >= 1");
+            java.util.Objects.requireNonNull(sampler, "sampler");
+        }
+
+        /** Options that visit every example once per epoch ({@link Sampler#SHUFFLE}). */
+        public Options(int epochs, Integer maxSteps, int batchSize, int evalBatchSize, double learningRate,
+                double headLearningRate, double weightDecay, double warmupRatio, dev.finetune4j.recipe.Schedule schedule,
+                double maxGradNorm, Integer evalEverySteps, Metric metric, Integer patience, double minDelta, long seed,
+                Double layerwiseLrDecay, float[] classWeights, GradualUnfreezing gradualUnfreezing,
+                Regularization regularization) {
+            this(epochs, maxSteps, batchSize, evalBatchSize, learningRate, headLearningRate, weightDecay, warmupRatio,
+                    schedule, maxGradNorm, evalEverySteps, metric, patience, minDelta, seed, layerwiseLrDecay,
+                    classWeights, gradualUnfreezing, regularization, Sampler.SHUFFLE);
         }
     }
 
@@ -88,7 +103,8 @@ public final class Trainer {
         ParameterStore params = model.parameters();
         int[] lengths = new int[train.size()];
         for (int i = 0; i < lengths.length; i++) lengths[i] = train.length(i);
-        long batchesPerEpoch = (train.size() + options.batchSize() - 1) / options.batchSize();
+        LengthBucketBatcher batcher = new LengthBucketBatcher(lengths, options.batchSize(), options.seed());
+        long batchesPerEpoch = batcher.batchesPerEpoch();
         long totalSteps = options.maxSteps() != null ? options.maxSteps() : options.epochs() * batchesPerEpoch;
         LearningRateSchedule schedule = LearningRateSchedule.of(options.schedule(),
                 Math.round(options.warmupRatio() * totalSteps), totalSteps);
@@ -99,6 +115,7 @@ public final class Trainer {
 
         List<TrainingListener.Evaluation> evaluations = new ArrayList<>();
         List<Double> epochLosses = new ArrayList<>();
+        List<Double> epochSeconds = new ArrayList<>();
         List<TrainingListener.Unfreeze> unfreezes = new ArrayList<>();
         int stage = -1;
         int skipped = 0, consecutiveSkips = 0;
@@ -114,9 +131,10 @@ public final class Trainer {
                 AdamW optimizer = new AdamW(params, groups, 0.9, 0.999, 1e-8)) {
             Map<String, NDArray> start = options.regularization().l2Sp() > 0 ? startingPoint(model, base) : Map.of();
             while (!stop && step < totalSteps) {
+                long epochStart = System.nanoTime();
                 double lossSum = 0;
                 int lossCount = 0;
-                for (int[] batch : LengthBucketBatcher.epoch(lengths, options.batchSize(), options.seed(), epoch)) {
+                for (int[] batch : epochBatches(batcher, train, epoch)) {
                     if (step >= totalSteps) break;
                     if (options.gradualUnfreezing() != null
                             && options.gradualUnfreezing().stage(epoch, step) != stage) {
@@ -186,15 +204,24 @@ public final class Trainer {
                     if (ev.improved()) bestWeights = snapshot(params, options.gradualUnfreezing() != null);
                     stop = ev.stopping();
                 }
+                epochSeconds.add((System.nanoTime() - epochStart) / 1e9);
                 epoch++;
             }
         }
         if (bestWeights != null) params.copyFrom(bestWeights);
         TrainingResult result = new TrainingResult(step, epoch, validate ? stopper.bestStep() : step,
                 validate ? stopper.best() : Double.NaN, stop, trainNanos / 1e9,
-                trainNanos == 0 ? 0 : examples / (trainNanos / 1e9), evaluations, epochLosses, unfreezes, skipped);
+                trainNanos == 0 ? 0 : examples / (trainNanos / 1e9), evaluations, epochLosses, epochSeconds, unfreezes,
+                skipped);
         listener.onEnd(result);
         return result;
+    }
+
+    private List<int[]> epochBatches(LengthBucketBatcher batcher, LabelledInputs<?> train, int epoch) {
+        return switch (options.sampler()) {
+            case SHUFFLE -> batcher.epoch(epoch);
+            case BALANCED -> batcher.batches(BalancedSampler.epoch(train.labels(), options.seed(), epoch), epoch);
+        };
     }
 
     /** Copies of the body's weights as training starts: L2-SP's anchor. */

@@ -4,12 +4,15 @@ import java.util.List;
 
 /**
  * What a finished run did. {@code bestStep} is the step whose weights the model holds at the end
- * (the last step when there was no validation).
+ * (the last step when there was no validation). {@code epochSeconds}: the wall time of each epoch,
+ * its validation included.
  */
 public record TrainingResult(long steps, int epochsStarted, long bestStep, double bestMetric, boolean stoppedEarly,
         double trainSeconds, double examplesPerSecond, List<TrainingListener.Evaluation> evaluations,
-        List<Double> epochLosses, List<TrainingListener.Unfreeze> unfreezes, int skippedSteps) {
+        List<Double> epochLosses, List<Double> epochSeconds, List<TrainingListener.Unfreeze> unfreezes,
+        int skippedSteps) {
     public TrainingResult {
+        epochSeconds = List.copyOf(epochSeconds);
         evaluations = List.copyOf(evaluations);
         epochLosses = List.copyOf(epochLosses);
         unfreezes = List.copyOf(unfreezes);

@@ -296,4 +296,39 @@ class TrainerTest {
         assertThat(cosine.factor(100)).isCloseTo(0.0, org.assertj.core.data.Offset.offset(1e-12));
         assertThat(LearningRateSchedule.of(Schedule.CONSTANT, 0, 100).factor(99)).isEqualTo(1.0);
     }
+
+    @Test
+    void theBalancedSamplerFeedsEveryClassEquallyAndShuffleFeedsEachExampleOnce() {
+        int[] y = new int[32];
+        for (int i = 28; i < 32; i++) y[i] = 1; // 28 : 4
+        for (dev.finetune4j.recipe.Sampler sampler : dev.finetune4j.recipe.Sampler.values()) {
+            CachedFeatures base = blobs(32, 1, false);
+            CachedFeatures skewed = new CachedFeatures(base.features(), y);
+            int[] seen = new int[2];
+            LabelledInputs<ai.djl.ndarray.NDArray> recording = new LabelledInputs<>() {
+                public int size() { return skewed.size(); }
+                public int label(int i) { return skewed.label(i); }
+                public int length(int i) { return 1; }
+                public ai.djl.ndarray.NDArray collate(NDManager step, int[] indices) {
+                    for (int i : indices) seen[y[i]]++;
+                    return skewed.collate(step, indices);
+                }
+            };
+            try (NDManager m = TensorRuntime.newManager();
+                    SequenceClassifier model = SequenceClassifier.fromPretrained(m, TINY,
+                            BertModel.randomWeights(TINY, 1), "random", Pooling.CLS, 0.0, 0.0, List.of("a", "b"), 3)) {
+                FeatureExtraction.freezeBody(model);
+                Trainer.Options o = options(2, null, Metric.MACRO_F1);
+                o = new Trainer.Options(o.epochs(), o.maxSteps(), o.batchSize(), o.evalBatchSize(), o.learningRate(),
+                        o.headLearningRate(), o.weightDecay(), o.warmupRatio(), o.schedule(), o.maxGradNorm(),
+                        o.evalEverySteps(), o.metric(), o.patience(), o.minDelta(), o.seed(), o.layerwiseLrDecay(),
+                        o.classWeights(), o.gradualUnfreezing(), o.regularization(), sampler);
+                TrainingResult r = new Trainer(o).fit(FeatureExtraction.head(model), recording, null, model.labels(),
+                        TrainingListener.none());
+                assertThat(r.steps()).isEqualTo(2 * 4);
+            }
+            if (sampler == dev.finetune4j.recipe.Sampler.BALANCED) assertThat(seen).containsExactly(32, 32);
+            else assertThat(seen).containsExactly(56, 8);
+        }
+    }
 }

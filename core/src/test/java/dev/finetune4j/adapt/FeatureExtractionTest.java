@@ -1,0 +1,77 @@
+package dev.finetune4j.adapt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDManager;
+import dev.finetune4j.TensorRuntime;
+import dev.finetune4j.eval.Metric;
+import dev.finetune4j.model.Pooling;
+import dev.finetune4j.model.SequenceClassifier;
+import dev.finetune4j.model.bert.BertConfig;
+import dev.finetune4j.model.bert.BertModel;
+import dev.finetune4j.recipe.Schedule;
+import dev.finetune4j.train.TinyTexts;
+import dev.finetune4j.train.Trainer;
+import dev.finetune4j.train.TrainingListener;
+import dev.finetune4j.train.TrainingResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FeatureExtractionTest {
+    static final BertConfig TINY = BertConfig.tiny(50);
+
+    static SequenceClassifier model(NDManager m) {
+        return SequenceClassifier.fromPretrained(m, TINY, BertModel.randomWeights(TINY, 1), "random", Pooling.MEAN,
+                0.0, 0.0, List.of("a", "b"), 3);
+    }
+
+    static float[] rows(FeatureExtraction.Features f, int... indices) {
+        try (NDManager m = TensorRuntime.newManager()) {
+            return f.collate(m, indices).toFloatArray();
+        }
+    }
+
+    @Test
+    void featuresOverTheHeapLimitGoToDiskWithTheSameValuesAndTheFileGoesOnClose(@TempDir Path dir) throws Exception {
+        try (NDManager m = TensorRuntime.newManager(); SequenceClassifier model = model(m)) {
+            FeatureExtraction.freezeBody(model);
+            FeatureExtraction.Features heap = FeatureExtraction.extract(model, TinyTexts.four(), 3, Long.MAX_VALUE, dir);
+            FeatureExtraction.Features disk = FeatureExtraction.extract(model, TinyTexts.four(), 3, 0, dir);
+            assertThat(heap.store()).isEqualTo("memory");
+            assertThat(disk.store()).isEqualTo("disk");
+            Path file = ((FeatureExtraction.DiskFeatures) disk).file();
+            assertThat(file).exists().hasParent(dir);
+            assertThat(Files.size(file)).isEqualTo(disk.bytes()).isEqualTo(4L * TINY.hiddenSize() * Float.BYTES);
+            assertThat(disk.labels()).containsExactly(heap.labels());
+            // Any order, repeats included: row i of the batch is example i's features, bit for bit.
+            int[] order = {3, 0, 3, 1, 2};
+            assertThat(rows(disk, order)).containsExactly(rows(heap, order));
+            assertThat(rows(heap, 0)).isNotEqualTo(rows(heap, 1));
+            disk.close();
+            assertThat(file).doesNotExist();
+        }
+    }
+
+    @Test
+    void trainingOnDiskFeaturesGivesTheSameHeadAsOnHeapFeatures(@TempDir Path dir) {
+        float[][] heads = new float[2][];
+        for (int k = 0; k < 2; k++) {
+            try (NDManager m = TensorRuntime.newManager(); SequenceClassifier model = model(m)) {
+                FeatureExtraction.freezeBody(model);
+                try (FeatureExtraction.Features f = FeatureExtraction.extract(model, TinyTexts.four(), 2,
+                        k == 0 ? Long.MAX_VALUE : 0, dir)) {
+                    TrainingResult r = new Trainer(new Trainer.Options(5, null, 2, 4, 1e-2, 1e-2, 0.0, 0.0,
+                            Schedule.CONSTANT, 1.0, null, Metric.MACRO_F1, null, 0.0, 5, null, null, null,
+                            Trainer.Regularization.NONE)).fit(FeatureExtraction.head(model), f, f, model.labels(),
+                            TrainingListener.none());
+                    assertThat(r.epochSeconds()).hasSize(5);
+                }
+                heads[k] = model.parameters().toHost("classifier.weight").data();
+            }
+        }
+        assertThat(heads[1]).containsExactly(heads[0]);
+    }
+}
