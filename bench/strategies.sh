@@ -1,32 +1,70 @@
 #!/usr/bin/env bash
-# Runs every adaptation strategy's example recipe and tabulates test macro-F1, wall time, trainable
-# parameters and peak RSS from their metrics.json (docs/strategies.md).
-#   bench/strategies.sh [RECIPE ...]        default: examples/spam/{recipe,feature-extraction,partial,gradual-unfreeze,lora}.yaml
-# Extra ft4j flags go in FT4J_ARGS (e.g. FT4J_ARGS="--set train.max_steps=5" for a smoke run).
+# Runs every adaptation strategy's example recipe and tabulates, per data set, test macro-F1,
+# wall time, trainable parameters, peak RSS, forgetting and the feature cache's speed-up from
+# their metrics.json (docs/strategies.md).
+#   bench/strategies.sh [RECIPE ...]
+# Default: the spam and sotu examples' full, feature-extraction, partial, gradual-unfreeze and lora
+# recipes, plus sotu's balanced-sampler. Runs are sequential: they time themselves, so run nothing
+# else on the machine meanwhile.
+# The runs use a snapshot of the committed tree (HEAD, checked out under bench/out/strategies/src
+# and built there), so editing or rebuilding this checkout while it runs cannot change what is
+# measured. Extra ft4j flags go in FT4J_ARGS (e.g. FT4J_ARGS="--set train.max_steps=5" for a smoke run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-OUT=bench/out/strategies
+OUT="$PWD/bench/out/strategies"
+SRC="$OUT/src"
 mkdir -p "$OUT"
 if [[ $# -eq 0 ]]; then
-  set -- examples/spam/recipe.yaml examples/spam/feature-extraction.yaml examples/spam/partial.yaml \
-         examples/spam/gradual-unfreeze.yaml examples/spam/lora.yaml
+  set --
+  for d in spam sotu; do
+    for r in recipe feature-extraction partial gradual-unfreeze lora balanced-sampler; do
+      [[ -f "examples/$d/$r.yaml" ]] && set -- "$@" "examples/$d/$r.yaml"
+    done
+  done
 fi
+
+commit=$(git rev-parse HEAD)
+[[ -n "$(git status --porcelain -- core cli examples pom.xml)" ]] && \
+  echo "strategies: uncommitted changes in this checkout are NOT measured; measuring HEAD $commit" >&2
+rm -rf "$SRC"
+git worktree prune
+git worktree add --detach -q "$SRC" "$commit"
+trap 'git worktree remove --force "$SRC" 2>/dev/null || true' EXIT
+echo "== building $commit in $SRC" >&2
+"$SRC/ft4j" models > /dev/null
+
 runs=()
 for recipe in "$@"; do
   name=$(basename "$(dirname "$recipe")")-$(basename "$recipe" .yaml)
-  echo "== $recipe -> $OUT/$name" >&2
+  echo "== $(date -u +%H:%M:%S) $recipe -> $OUT/$name" >&2
+  rm -rf "${OUT:?}/$name"
   # shellcheck disable=SC2086
-  ./ft4j train "$recipe" --output "$OUT/$name" ${FT4J_ARGS:-} > "$OUT/$name.log" 2>&1 || { tail -5 "$OUT/$name.log" >&2; exit 1; }
+  "$SRC/ft4j" train "$SRC/$recipe" --output "$OUT/$name" ${FT4J_ARGS:-} > "$OUT/$name.log" 2>&1 \
+    || { tail -5 "$OUT/$name.log" >&2; exit 1; }
   runs+=("$OUT/$name")
 done
-python3 - "${runs[@]}" <<'PY'
+python3 - "$commit" "${runs[@]}" <<'PY' | tee "$OUT/table.md"
 import json, sys
-print("| run | strategy | test macro-F1 | test accuracy | trainable / total parameters | wall time | peak RSS |")
-print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
-for d in sys.argv[1:]:
-    m = json.load(open(d + "/metrics.json"))
-    t, tr, res = m["test"], m["train"], m.get("resources", {})
-    print(f"| {d.split('/')[-1]} | {tr['strategy']['type']} | {t['macro_f1']:.4f} | {t['accuracy']:.4f} | "
-          f"{tr['trainable_parameters']:,} / {tr['total_parameters']:,} | {res.get('wall_seconds', 0):.0f} s | "
-          f"{res.get('peak_rss_mb', -1):,} MB |")
+commit, dirs = sys.argv[1], sys.argv[2:]
+print(f"Measured at commit {commit[:10]} by bench/strategies.sh.\n")
+by_set = {}
+for d in dirs:
+    by_set.setdefault(d.split('/')[-1].split('-')[0], []).append(d)
+for data_set, ds in by_set.items():
+    print(f"### {data_set}\n")
+    print("| run | strategy | test macro-F1 | test accuracy | trainable / total parameters | wall time | peak RSS |"
+          " forgetting (cosine) | feature cache speed-up |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for d in ds:
+        m = json.load(open(d + "/metrics.json"))
+        t, tr, res = m["test"], m["train"], m.get("resources", {})
+        forgetting = (m.get("forgetting") or {}).get("mean_cosine_to_pretrained")
+        cache = tr.get("feature_cache") or {}
+        speedup = (f"{cache['speedup']:.0f}x ({cache['first_epoch_seconds']:.1f} s -> "
+                   f"{cache['later_epoch_seconds_mean'] * 1000:.0f} ms)") if cache.get("speedup") else "-"
+        print(f"| {d.split('/')[-1]} | {tr['strategy']['type']} | {t['macro_f1']:.4f} | {t['accuracy']:.4f} | "
+              f"{tr['trainable_parameters']:,} / {tr['total_parameters']:,} | {res.get('wall_seconds', 0):.0f} s | "
+              f"{res.get('peak_rss_mb', -1):,} MB | {'1.0 (frozen)' if forgetting is None else f'{forgetting:.3f}'} | "
+              f"{speedup} |")
+    print()
 PY
