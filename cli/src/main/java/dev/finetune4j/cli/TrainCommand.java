@@ -23,12 +23,16 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "override a recipe key, e.g. train.epochs=1")
     List<String> overrides = new ArrayList<>();
 
+    @Option(names = "--resume", description = "continue the interrupted run in the output directory from its newest"
+            + " good checkpoint (starts afresh when there is none)")
+    boolean resume;
+
     @Override
     public Integer call() {
         Recipe recipe = RecipeLoader.load(recipeFile, overrides);
         Path out = output != null ? output : Path.of("runs", recipe.name());
         System.out.printf("recipe %s -> %s%n", recipeFile, out);
-        FineTune.Outcome outcome = new FineTune(recipe, System.out).run(out, new ConsoleProgress(System.out));
+        FineTune.Outcome outcome = new FineTune(recipe, System.out).run(out, new ConsoleProgress(System.out), resume);
         if (outcome.validation() != null) {
             System.out.println("\nvalidation (best weights):");
             System.out.println(outcome.validation().toTable());

@@ -93,6 +93,8 @@ public record Recipe(
         t.put("weight_decay", train.weightDecay());
         t.put("class_weights", train.classWeights().recipeName());
         t.put("sampler", train.sampler().recipeName());
+        t.put("checkpoint_every_steps", train.checkpointEverySteps());
+        t.put("keep_checkpoints", train.keepCheckpoints());
         t.put("l2", train.l2());
         t.put("l1", train.l1());
         t.put("l2_sp", train.l2Sp());

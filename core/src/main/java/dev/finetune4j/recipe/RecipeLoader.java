@@ -137,7 +137,9 @@ public final class RecipeLoader {
                 t.get("l2").asDouble(),
                 t.get("l1").asDouble(),
                 t.get("l2_sp").asDouble(),
-                Sampler.parse(t.get("sampler").asText()));
+                Sampler.parse(t.get("sampler").asText()),
+                optionalInt(t.get("checkpoint_every_steps")),
+                t.get("keep_checkpoints").asInt());
         return new Recipe(
                 r.get("name").asText(),
                 r.get("task").asText(),

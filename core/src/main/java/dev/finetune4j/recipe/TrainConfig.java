@@ -17,6 +17,8 @@ package dev.finetune4j.recipe;
  * @param l1 strength of an L1 penalty (lambda * sum |w|) on the same weights
  * @param l2Sp strength of L2-SP (alpha/2 * sum (w - w0)^2): pulls the body toward its pre-trained weights
  * @param sampler which examples each epoch visits (every one once, or class-balanced)
+ * @param checkpointEverySteps {@code null}: a checkpoint at the end of every epoch; else every N steps
+ * @param keepCheckpoints how many of the newest checkpoints to keep while the run lasts (removed when it ends)
  */
 public record TrainConfig(
         int epochs,
@@ -38,7 +40,9 @@ public record TrainConfig(
         double l2,
         double l1,
         double l2Sp,
-        Sampler sampler) {
+        Sampler sampler,
+        Integer checkpointEverySteps,
+        int keepCheckpoints) {
 
     public TrainConfig {
         Checks.atLeast(epochs, 1, "train.epochs");
@@ -59,6 +63,8 @@ public record TrainConfig(
                 "train.layerwise_lr_decay must be in (0, 1], got " + layerwiseLrDecay);
         Checks.notNull(classWeights, "train.class_weights");
         Checks.notNull(sampler, "train.sampler");
+        Checks.atLeast(checkpointEverySteps, 1, "train.checkpoint_every_steps");
+        Checks.atLeast(keepCheckpoints, 1, "train.keep_checkpoints");
         Checks.check(l2 >= 0 && l1 >= 0 && l2Sp >= 0, "train.l2, train.l1 and train.l2_sp must be >= 0");
     }
 

@@ -2,6 +2,7 @@ package dev.finetune4j.text;
 
 import ai.djl.ndarray.NDManager;
 import dev.finetune4j.TensorRuntime;
+import dev.finetune4j.UserError;
 import dev.finetune4j.adapt.FeatureExtraction;
 import dev.finetune4j.adapt.Freezing;
 import dev.finetune4j.adapt.Lora;
@@ -29,6 +30,7 @@ import dev.finetune4j.recipe.StrategyConfig;
 import dev.finetune4j.recipe.TrainConfig;
 import dev.finetune4j.track.Provenance;
 import dev.finetune4j.train.Evaluator;
+import dev.finetune4j.train.Checkpoints;
 import dev.finetune4j.train.Trainer;
 import dev.finetune4j.train.TrainingListener;
 import dev.finetune4j.train.TrainingResult;
@@ -62,6 +64,15 @@ public final class FineTune {
     }
 
     public Outcome run(Path outputDir, TrainingListener listener) {
+        return run(outputDir, listener, false);
+    }
+
+    /**
+     * Runs the recipe into {@code outputDir}. {@code resume}: continue from the newest good
+     * checkpoint in {@code outputDir/checkpoints} (or start afresh when there is none). Without it,
+     * checkpoints left there by an interrupted run are a user error rather than silently replaced.
+     */
+    public Outcome run(Path outputDir, TrainingListener listener, boolean resume) {
         long started = System.currentTimeMillis();
         DataConfig dc = recipe.data();
         TrainConfig tc = recipe.train();
@@ -86,9 +97,27 @@ public final class FineTune {
 
         // Model: pre-trained body + new head.
         ResolvedModelFiles files = ModelSource.resolve(recipe.model(), recipe.baseDir());
+        Checkpoints checkpoints = new Checkpoints(outputDir.resolve("checkpoints"), tc.checkpointEverySteps(),
+                tc.keepCheckpoints(), fingerprint(files), log);
+        Checkpoints.Loaded resumeFrom = null;
+        if (resume) {
+            resumeFrom = checkpoints.latest().orElse(null);
+            if (resumeFrom == null) log.printf("resume: no usable checkpoint in %s; starting from the beginning%n", checkpoints.dir());
+            else log.printf("resume: from %s (step %d, epoch %d)%n", resumeFrom.path(), resumeFrom.state().step(),
+                    resumeFrom.state().epoch() + 1);
+        } else if (!checkpoints.list().isEmpty()) {
+            throw new UserError(outputDir + " holds checkpoints of an unfinished run (" + checkpoints.list().get(0)
+                    .getFileName() + "): add --resume to continue it, or choose another --output");
+        }
         BertCheckpoint checkpoint = BertCheckpoint.load(files);
         log.printf("model: %s (%d layers, hidden %d)%n", files.description(), checkpoint.config().numHiddenLayers(),
                 checkpoint.config().hiddenSize());
+        int positions = checkpoint.config().maxPositionEmbeddings();
+        if (dc.maxLength() > positions) {
+            throw new UserError("data.max_length is " + dc.maxLength() + " but the model " + files.description() + " has only "
+                    + positions + " positions (max_position_embeddings in its config); set data.max_length to at most "
+                    + positions);
+        }
         try (NDManager manager = TensorRuntime.newManager();
                 TextEncoder encoder = TextEncoder.load(files.tokenizerJson(), dc.maxLength());
                 SequenceClassifier model = SequenceClassifier.fromPretrained(manager, checkpoint.config(),
@@ -130,7 +159,7 @@ public final class FineTune {
                             trainFeatures.store().equals("disk") ? "on disk in " + outputDir : "in memory");
                     trainable = model.parameters().count(true);
                     result = trainer.fit(FeatureExtraction.head(model), trainFeatures, validationFeatures,
-                            labels.names(), listener);
+                            labels.names(), listener, checkpoints, resumeFrom);
                     featureCache = featureCacheSummary(trainFeatures, validationFeatures, extractSeconds, result);
                     if (featureCache.get("speedup") != null) {
                         log.printf("features: first epoch (body + head) %.2f s, later epochs (head only) %.3f s each:"
@@ -158,7 +187,7 @@ public final class FineTune {
                 }
                 trainable = model.parameters().count(true);
                 total = model.parameters().count(false);
-                result = trainer.fit(model, trainSet, validationSet, labels.names(), listener);
+                result = trainer.fit(model, trainSet, validationSet, labels.names(), listener, checkpoints, resumeFrom);
             }
 
             if (strategy.type() == Strategy.LORA) mergeAdapters(model, validationSet.size() > 0 ? validationSet : testSet,
@@ -208,6 +237,7 @@ public final class FineTune {
             run.put("provenance", provenance);
             AtomicFiles.writeJson(outputDir.resolve("run.json"), run);
             AtomicFiles.writeJson(outputDir.resolve("metrics.json"), metrics);
+            checkpoints.deleteAll(); // the run is complete: its model and metrics are written
             return new Outcome(outputDir, testReport, validationReport, result, metrics);
         }
     }
@@ -328,6 +358,18 @@ public final class FineTune {
         m.put("trainable_parameters", trainable);
         m.put("total_parameters", total);
         return m;
+    }
+
+    /** What a checkpoint must have been made from to be resumed: the recipe as resolved, the model and data by hash. */
+    private String fingerprint(ResolvedModelFiles files) {
+        Map<String, Object> p = new LinkedHashMap<>(Provenance.of(recipe, files, 0));
+        p.keySet().retainAll(List.of("seed", "model", "data"));
+        p.put("recipe", recipe.resolved());
+        try {
+            return Provenance.sha256(AtomicFiles.JSON_COMPACT.writeValueAsBytes(p));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**

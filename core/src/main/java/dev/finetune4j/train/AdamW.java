@@ -159,6 +159,43 @@ public final class AdamW implements AutoCloseable {
         return v;
     }
 
+    /** How many updates each parameter has had (its bias-correction step), by name. */
+    public Map<String, Long> parameterSteps() {
+        return Map.copyOf(parameterSteps);
+    }
+
+    /** The moments as host tensors named {@code exp_avg/<param>} and {@code exp_avg_sq/<param>}, for a checkpoint. */
+    public Map<String, dev.finetune4j.model.io.HostTensor> momentsToHost() {
+        Map<String, dev.finetune4j.model.io.HostTensor> out = new LinkedHashMap<>();
+        m.forEach((name, a) -> out.put("exp_avg/" + name, host(a)));
+        v.forEach((name, a) -> out.put("exp_avg_sq/" + name, host(a)));
+        return out;
+    }
+
+    /** Puts back what {@link #momentsToHost}, {@link #parameterSteps} and {@link #stepCount} returned. */
+    public void restore(Map<String, dev.finetune4j.model.io.HostTensor> moments, Map<String, Long> steps, long stepCount) {
+        m.values().forEach(NDArray::close);
+        v.values().forEach(NDArray::close);
+        m.clear();
+        v.clear();
+        for (Map.Entry<String, dev.finetune4j.model.io.HostTensor> e : moments.entrySet()) {
+            String key = e.getKey();
+            int slash = key.indexOf('/');
+            String kind = key.substring(0, slash), name = key.substring(slash + 1);
+            NDArray a = stateManager.create(e.getValue().data(), new ai.djl.ndarray.types.Shape(e.getValue().shape()));
+            if (kind.equals("exp_avg")) m.put(name, a);
+            else if (kind.equals("exp_avg_sq")) v.put(name, a);
+            else throw new IllegalArgumentException("not an AdamW moment: " + key);
+        }
+        parameterSteps.clear();
+        parameterSteps.putAll(steps);
+        step = stepCount;
+    }
+
+    private static dev.finetune4j.model.io.HostTensor host(NDArray a) {
+        return new dev.finetune4j.model.io.HostTensor(a.getShape().getShape(), a.toFloatArray());
+    }
+
     @Override
     public void close() {
         stateManager.close();

@@ -45,4 +45,11 @@ public final class EarlyStopping {
     public int evaluationsWithoutImprovement() {
         return evaluationsWithoutImprovement;
     }
+
+    /** Puts back the state a checkpoint recorded. */
+    public void restore(double best, long bestStep, int evaluationsWithoutImprovement) {
+        this.best = best;
+        this.bestStep = bestStep;
+        this.evaluationsWithoutImprovement = evaluationsWithoutImprovement;
+    }
 }

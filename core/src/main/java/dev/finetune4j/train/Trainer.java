@@ -13,6 +13,7 @@ import dev.finetune4j.eval.Metric;
 import dev.finetune4j.model.ParameterStore;
 import dev.finetune4j.model.io.HostTensor;
 import dev.finetune4j.recipe.Sampler;
+import dev.finetune4j.util.FaultPoints;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -100,6 +101,17 @@ public final class Trainer {
 
     public <B> TrainingResult fit(TrainableModel<B> model, LabelledInputs<B> train, LabelledInputs<B> validation,
             List<String> labels, TrainingListener listener) {
+        return fit(model, train, validation, labels, listener, null, null);
+    }
+
+    /**
+     * Trains {@code model}; with {@code checkpoints}, saves one every {@link Checkpoints#everySteps()}
+     * steps (or at each epoch's end); with {@code resumeFrom}, continues from that checkpoint so that
+     * the run ends exactly as it would have without the interruption. The model must be set up as
+     * for the original run (same strategy; the pre-trained weights loaded).
+     */
+    public <B> TrainingResult fit(TrainableModel<B> model, LabelledInputs<B> train, LabelledInputs<B> validation,
+            List<String> labels, TrainingListener listener, Checkpoints checkpoints, Checkpoints.Loaded resumeFrom) {
         ParameterStore params = model.parameters();
         int[] lengths = new int[train.size()];
         for (int i = 0; i < lengths.length; i++) lengths[i] = train.length(i);
@@ -109,49 +121,54 @@ public final class Trainer {
         LearningRateSchedule schedule = LearningRateSchedule.of(options.schedule(),
                 Math.round(options.warmupRatio() * totalSteps), totalSteps);
         boolean validate = validation != null && validation.size() > 0;
+        boolean gradual = options.gradualUnfreezing() != null;
         EarlyStopping stopper = new EarlyStopping(options.metric().higherIsBetter(),
                 options.patience() != null ? options.patience() : Integer.MAX_VALUE, options.minDelta());
-        List<AdamW.Group> groups = parameterGroups(model, options);
+        Engine engine = Engine.getEngine("PyTorch");
+        engine.setRandomSeed(Long.hashCode(options.seed()));
 
-        List<TrainingListener.Evaluation> evaluations = new ArrayList<>();
-        List<Double> epochLosses = new ArrayList<>();
-        List<Double> epochSeconds = new ArrayList<>();
-        List<TrainingListener.Unfreeze> unfreezes = new ArrayList<>();
-        int stage = -1;
-        int skipped = 0, consecutiveSkips = 0;
+        Progress p = new Progress();
         Map<String, HostTensor> bestWeights = null;
-        long step = 0, examples = 0;
-        double trainNanos = 0;
-        boolean stop = false;
-        int epoch = 0;
-        // Dropout draws from PyTorch's generator: seed it so that a run repeats exactly.
-        Engine.getEngine("PyTorch").setRandomSeed(Long.hashCode(options.seed()));
         listener.onStart(totalSteps, options.epochs(), train.size());
         try (NDManager base = TensorRuntime.newManager();
-                AdamW optimizer = new AdamW(params, groups, 0.9, 0.999, 1e-8)) {
+                AdamW optimizer = new AdamW(params, parameterGroups(model, options), 0.9, 0.999, 1e-8)) {
+            // L2-SP's anchor is the weights as the run first started, so take it before any restore.
             Map<String, NDArray> start = options.regularization().l2Sp() > 0 ? startingPoint(model, base) : Map.of();
-            while (!stop && step < totalSteps) {
+            if (resumeFrom != null) {
+                TrainerState s = resumeFrom.state();
+                p.restore(s);
+                if (gradual && p.stage >= 0) unfreezeToStage(model, p.stage);
+                params.copyFrom(resumeFrom.weights());
+                optimizer.setGroups(parameterGroups(model, options));
+                optimizer.restore(resumeFrom.moments(), s.parameterSteps(), s.optimizerSteps());
+                stopper.restore(s.bestMetric(), s.bestStep(), s.evaluationsWithoutImprovement());
+                bestWeights = resumeFrom.best();
+            }
+            // A partly done epoch is finished even when the step budget is spent (its loss, its evaluation).
+            while (!p.stop && (p.step < totalSteps || p.batchInEpoch > 0)) {
                 long epochStart = System.nanoTime();
-                double lossSum = 0;
-                int lossCount = 0;
-                for (int[] batch : epochBatches(batcher, train, epoch)) {
-                    if (step >= totalSteps) break;
-                    if (options.gradualUnfreezing() != null
-                            && options.gradualUnfreezing().stage(epoch, step) != stage) {
-                        stage = options.gradualUnfreezing().stage(epoch, step);
-                        unfreezeToStage(model, stage);
+                List<int[]> batches = epochBatches(batcher, train, p.epoch);
+                for (; p.batchInEpoch < batches.size() && p.step < totalSteps; ) {
+                    int[] batch = batches.get(p.batchInEpoch);
+                    if (gradual && options.gradualUnfreezing().stage(p.epoch, p.step) != p.stage) {
+                        p.stage = options.gradualUnfreezing().stage(p.epoch, p.step);
+                        unfreezeToStage(model, p.stage);
                         optimizer.setGroups(parameterGroups(model, options));
-                        TrainingListener.Unfreeze u = new TrainingListener.Unfreeze(step, epoch, stage, params.count(true));
-                        unfreezes.add(u);
+                        TrainingListener.Unfreeze u = new TrainingListener.Unfreeze(p.step, p.epoch, p.stage,
+                                params.count(true));
+                        p.unfreezes.add(u);
                         listener.onUnfreeze(u);
+                        FaultPoints.reached(FaultPoints.UNFREEZE);
                     }
                     long t0 = System.nanoTime();
-                    double lr = options.learningRate() * schedule.factor(step);
+                    double lr = options.learningRate() * schedule.factor(p.step);
+                    // Dropout's generator, reseeded per step: a resumed run draws the same masks.
+                    engine.setRandomSeed(Long.hashCode(options.seed() * 1_000_003L + p.step));
                     double loss, norm;
                     try (NDManager scope = base.newSubManager()) {
                         B inputs = train.collate(scope, batch);
                         NDArray lossArray;
-                        try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+                        try (GradientCollector gc = engine.newGradientCollector()) {
                             lossArray = crossEntropy(model.logits(scope, inputs, true), labelsOf(scope, train, batch),
                                     options.classWeights());
                             if (options.regularization().any()) {
@@ -169,52 +186,109 @@ public final class Trainer {
                     }
                     if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
                         // The optimizer did not apply this step. A rare one is skipped; a run of them stops.
-                        skipped++;
-                        if (++consecutiveSkips > MAX_CONSECUTIVE_SKIPS) throw new NumericalFault(step, loss, norm);
-                        listener.onSkippedStep(step, loss, norm);
+                        p.skipped++;
+                        if (++p.consecutiveSkips > MAX_CONSECUTIVE_SKIPS) throw new NumericalFault(p.step, loss, norm);
+                        listener.onSkippedStep(p.step, loss, norm);
                     } else {
-                        consecutiveSkips = 0;
+                        p.consecutiveSkips = 0;
                     }
-                    trainNanos += System.nanoTime() - t0;
-                    step++;
-                    examples += batch.length;
-                    lossSum += loss * batch.length;
-                    lossCount += batch.length;
-                    listener.onStep(new TrainingListener.Step(step, totalSteps, epoch, loss, lr, norm, examples,
-                            examples / (trainNanos / 1e9)));
+                    p.trainNanos += System.nanoTime() - t0;
+                    p.step++;
+                    p.batchInEpoch++;
+                    p.examples += batch.length;
+                    p.lossSum += loss * batch.length;
+                    p.lossCount += batch.length;
+                    listener.onStep(new TrainingListener.Step(p.step, totalSteps, p.epoch, loss, lr, norm, p.examples,
+                            p.examples / (p.trainNanos / 1e9)));
+                    FaultPoints.reached(FaultPoints.STEP);
                     boolean evalNow = options.evalEverySteps() != null
-                            ? step % options.evalEverySteps() == 0 || step == totalSteps
-                            : false;
+                            && (p.step % options.evalEverySteps() == 0 || p.step == totalSteps);
                     if (validate && evalNow) {
-                        TrainingListener.Evaluation ev = evaluate(model, validation, labels, stopper, step, epoch);
-                        evaluations.add(ev);
+                        TrainingListener.Evaluation ev = evaluate(model, validation, labels, stopper, p.step, p.epoch);
+                        p.evaluations.add(ev);
                         listener.onEvaluation(ev);
-                        if (ev.improved()) bestWeights = snapshot(params, options.gradualUnfreezing() != null);
+                        if (ev.improved()) bestWeights = snapshot(params, gradual);
                         if (ev.stopping()) {
-                            stop = true;
+                            p.stop = true;
                             break;
                         }
                     }
+                    if (checkpoints != null && checkpoints.everySteps() != null
+                            && p.step % checkpoints.everySteps() == 0) {
+                        p.epochSecondsSoFar += (System.nanoTime() - epochStart) / 1e9;
+                        epochStart = System.nanoTime();
+                        checkpoints.save(p.state(stopper, optimizer), snapshot(params, gradual),
+                                optimizer.momentsToHost(), bestWeights);
+                    }
                 }
-                epochLosses.add(lossCount == 0 ? Double.NaN : lossSum / lossCount);
-                if (!stop && validate && options.evalEverySteps() == null) {
-                    TrainingListener.Evaluation ev = evaluate(model, validation, labels, stopper, step, epoch);
-                    evaluations.add(ev);
+                p.epochLosses.add(p.lossCount == 0 ? Double.NaN : p.lossSum / p.lossCount);
+                if (!p.stop && validate && options.evalEverySteps() == null) {
+                    TrainingListener.Evaluation ev = evaluate(model, validation, labels, stopper, p.step, p.epoch);
+                    p.evaluations.add(ev);
                     listener.onEvaluation(ev);
-                    if (ev.improved()) bestWeights = snapshot(params, options.gradualUnfreezing() != null);
-                    stop = ev.stopping();
+                    if (ev.improved()) bestWeights = snapshot(params, gradual);
+                    p.stop = ev.stopping();
                 }
-                epochSeconds.add((System.nanoTime() - epochStart) / 1e9);
-                epoch++;
+                p.epochSeconds.add(p.epochSecondsSoFar + (System.nanoTime() - epochStart) / 1e9);
+                p.nextEpoch();
+                if (checkpoints != null && (checkpoints.everySteps() == null || p.stop)) {
+                    checkpoints.save(p.state(stopper, optimizer), snapshot(params, gradual), optimizer.momentsToHost(),
+                            bestWeights);
+                }
             }
         }
         if (bestWeights != null) params.copyFrom(bestWeights);
-        TrainingResult result = new TrainingResult(step, epoch, validate ? stopper.bestStep() : step,
-                validate ? stopper.best() : Double.NaN, stop, trainNanos / 1e9,
-                trainNanos == 0 ? 0 : examples / (trainNanos / 1e9), evaluations, epochLosses, epochSeconds, unfreezes,
-                skipped);
+        TrainingResult result = new TrainingResult(p.step, p.epoch, validate ? stopper.bestStep() : p.step,
+                validate ? stopper.best() : Double.NaN, p.stop, p.trainNanos / 1e9,
+                p.trainNanos == 0 ? 0 : p.examples / (p.trainNanos / 1e9), p.evaluations, p.epochLosses,
+                p.epochSeconds, p.unfreezes, p.skipped);
         listener.onEnd(result);
         return result;
+    }
+
+    /** Where a run stands: what a checkpoint records besides tensors ({@link TrainerState}). */
+    private static final class Progress {
+        long step, examples;
+        int epoch, batchInEpoch, stage = -1, skipped, consecutiveSkips, lossCount;
+        boolean stop;
+        double trainNanos, lossSum, epochSecondsSoFar;
+        List<Double> epochLosses = new ArrayList<>(), epochSeconds = new ArrayList<>();
+        List<TrainingListener.Evaluation> evaluations = new ArrayList<>();
+        List<TrainingListener.Unfreeze> unfreezes = new ArrayList<>();
+
+        void nextEpoch() {
+            epoch++;
+            batchInEpoch = 0;
+            lossSum = 0;
+            lossCount = 0;
+            epochSecondsSoFar = 0;
+        }
+
+        TrainerState state(EarlyStopping stopper, AdamW optimizer) {
+            return new TrainerState(step, epoch, batchInEpoch, stage, stop, skipped, consecutiveSkips, trainNanos,
+                    examples, lossSum, lossCount, epochSecondsSoFar, epochLosses, epochSeconds, evaluations, unfreezes,
+                    stopper.best(), stopper.bestStep(), stopper.evaluationsWithoutImprovement(),
+                    optimizer.stepCount(), optimizer.parameterSteps());
+        }
+
+        void restore(TrainerState s) {
+            step = s.step();
+            epoch = s.epoch();
+            batchInEpoch = s.batchInEpoch();
+            stage = s.stage();
+            stop = s.stop();
+            skipped = s.skipped();
+            consecutiveSkips = s.consecutiveSkips();
+            trainNanos = s.trainNanos();
+            examples = s.examples();
+            lossSum = s.epochLossSum();
+            lossCount = s.epochLossCount();
+            epochSecondsSoFar = s.epochSecondsSoFar();
+            epochLosses = new ArrayList<>(s.epochLosses());
+            epochSeconds = new ArrayList<>(s.epochSeconds());
+            evaluations = new ArrayList<>(s.evaluations());
+            unfreezes = new ArrayList<>(s.unfreezes());
+        }
     }
 
     private List<int[]> epochBatches(LengthBucketBatcher batcher, LabelledInputs<?> train, int epoch) {

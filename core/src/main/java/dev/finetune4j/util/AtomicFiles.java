@@ -157,7 +157,8 @@ public final class AtomicFiles {
         }
     }
 
-    private static void fsyncDirectory(Path dir) {
+    /** Makes renames inside {@code dir} durable (best effort). */
+    public static void fsyncDirectory(Path dir) {
         // Makes the rename durable on POSIX file systems; not possible everywhere (e.g. Windows).
         try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
             d.force(true);

@@ -1,0 +1,30 @@
+package dev.finetune4j.cli;
+
+import dev.finetune4j.model.bert.BertConfig;
+import dev.finetune4j.model.bert.BertModel;
+import dev.finetune4j.model.io.HfConfig;
+import dev.finetune4j.model.io.ModelCatalog;
+import dev.finetune4j.model.io.SafeTensors;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/** Test fixture: a tiny random-init BERT directory (with MiniLM's real tokenizer) and real mails. */
+final class TinyRun {
+    private TinyRun() {}
+
+    /** Writes {@code dir/tiny-bert/} and {@code dir/mails.jsonl} (the first {@code mails} of the spam example). */
+    static void write(Path dir, int mails) throws IOException {
+        Path model = dir.resolve("tiny-bert");
+        Files.createDirectories(model);
+        BertConfig tiny = BertConfig.tiny(30522);
+        HfConfig.write(model, tiny, Map.of());
+        SafeTensors.write(model.resolve("model.safetensors"), BertModel.randomWeights(tiny, 1), Map.of());
+        Files.copy(ModelCatalog.resolve(ModelCatalog.find("all-minilm-l6-v2")).tokenizerJson(),
+                model.resolve("tokenizer.json"));
+        List<String> lines = Files.readAllLines(Path.of("../examples/spam/emails.jsonl")).subList(0, mails);
+        Files.write(dir.resolve("mails.jsonl"), lines);
+    }
+}
