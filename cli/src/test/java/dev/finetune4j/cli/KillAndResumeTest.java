@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -68,7 +69,9 @@ class KillAndResumeTest {
         cmd.add("dev.finetune4j.cli.Ft4j");
         cmd.addAll(List.of(args));
         Path err = Files.createTempFile(tmp, "stderr-", ".txt");
-        Process p = new ProcessBuilder(cmd).directory(tmp.toFile()).redirectOutput(tmp.resolve("stdout.txt").toFile())
+        ProcessBuilder builder = new ProcessBuilder(cmd);
+        builder.environment().putAll(Map.of("MKL_CBWR", "AUTO", "MKL_DYNAMIC", "FALSE")); // as ./ft4j sets them
+        Process p = builder.directory(tmp.toFile()).redirectOutput(tmp.resolve("stdout.txt").toFile())
                 .redirectError(err.toFile()).start();
         p.getOutputStream().close();
         if (pauseAt == null) {
@@ -107,6 +110,18 @@ class KillAndResumeTest {
                 .as("the exported weights, byte for byte")
                 .isEqualTo(Files.readAllBytes(reference.resolve("model/model.safetensors")));
         assertThat(out.resolve("checkpoints")).doesNotExist();
+    }
+
+    @Test
+    void theSameRecipeAndSeedGiveIdenticalMetricsAndWeights() throws Exception {
+        Path again = tmp.resolve("full-again");
+        ft4j(null, "train", full.toString(), "--output", again.toString());
+        JsonNode a = JSON.readTree(again.resolve("metrics.json").toFile());
+        JsonNode b = JSON.readTree(fullReference.resolve("metrics.json").toFile());
+        assertThat(a.get("test")).isEqualTo(b.get("test"));
+        assertThat(a.get("validation")).isEqualTo(b.get("validation"));
+        assertThat(Files.readAllBytes(again.resolve("model/model.safetensors")))
+                .isEqualTo(Files.readAllBytes(fullReference.resolve("model/model.safetensors")));
     }
 
     @Test

@@ -95,6 +95,7 @@ public record Recipe(
         t.put("sampler", train.sampler().recipeName());
         t.put("checkpoint_every_steps", train.checkpointEverySteps());
         t.put("keep_checkpoints", train.keepCheckpoints());
+        t.put("on_non_finite", train.onNonFinite().recipeName());
         t.put("l2", train.l2());
         t.put("l1", train.l1());
         t.put("l2_sp", train.l2Sp());

@@ -139,7 +139,8 @@ public final class RecipeLoader {
                 t.get("l2_sp").asDouble(),
                 Sampler.parse(t.get("sampler").asText()),
                 optionalInt(t.get("checkpoint_every_steps")),
-                t.get("keep_checkpoints").asInt());
+                t.get("keep_checkpoints").asInt(),
+                OnNonFinite.parse(t.get("on_non_finite").asText()));
         return new Recipe(
                 r.get("name").asText(),
                 r.get("task").asText(),

@@ -18,6 +18,7 @@ package dev.finetune4j.recipe;
  * @param l2Sp strength of L2-SP (alpha/2 * sum (w - w0)^2): pulls the body toward its pre-trained weights
  * @param sampler which examples each epoch visits (every one once, or class-balanced)
  * @param checkpointEverySteps {@code null}: a checkpoint at the end of every epoch; else every N steps
+ * @param onNonFinite what a step with a NaN or infinite loss or gradient does
  * @param keepCheckpoints how many of the newest checkpoints to keep while the run lasts (removed when it ends)
  */
 public record TrainConfig(
@@ -42,7 +43,8 @@ public record TrainConfig(
         double l2Sp,
         Sampler sampler,
         Integer checkpointEverySteps,
-        int keepCheckpoints) {
+        int keepCheckpoints,
+        OnNonFinite onNonFinite) {
 
     public TrainConfig {
         Checks.atLeast(epochs, 1, "train.epochs");
@@ -65,6 +67,7 @@ public record TrainConfig(
         Checks.notNull(sampler, "train.sampler");
         Checks.atLeast(checkpointEverySteps, 1, "train.checkpoint_every_steps");
         Checks.atLeast(keepCheckpoints, 1, "train.keep_checkpoints");
+        Checks.notNull(onNonFinite, "train.on_non_finite");
         Checks.check(l2 >= 0 && l1 >= 0 && l2Sp >= 0, "train.l2, train.l1 and train.l2_sp must be >= 0");
     }
 

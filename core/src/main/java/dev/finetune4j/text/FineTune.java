@@ -361,10 +361,15 @@ public final class FineTune {
     }
 
     /** What a checkpoint must have been made from to be resumed: the recipe as resolved, the model and data by hash. */
+    @SuppressWarnings("unchecked")
     private String fingerprint(ResolvedModelFiles files) {
         Map<String, Object> p = new LinkedHashMap<>(Provenance.of(recipe, files, 0));
         p.keySet().retainAll(List.of("seed", "model", "data"));
-        p.put("recipe", recipe.resolved());
+        Map<String, Object> resolved = new LinkedHashMap<>(recipe.resolved());
+        Map<String, Object> train = new LinkedHashMap<>((Map<String, Object>) resolved.get("train"));
+        train.remove("on_non_finite"); // may change on resume: that is how a diverged run continues
+        resolved.put("train", train);
+        p.put("recipe", resolved);
         try {
             return Provenance.sha256(AtomicFiles.JSON_COMPACT.writeValueAsBytes(p));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -403,7 +408,8 @@ public final class FineTune {
                 tc.effectiveHeadLearningRate(), tc.weightDecay(), tc.warmupRatio(), tc.schedule(), tc.maxGradNorm(),
                 tc.evalEverySteps(), metric, tc.earlyStopping() == null ? null : tc.earlyStopping().patience(),
                 tc.earlyStopping() == null ? 0.0 : tc.earlyStopping().minDelta(), seed, tc.layerwiseLrDecay(),
-                classWeights, gradualUnfreezing, new Trainer.Regularization(tc.l2(), tc.l1(), tc.l2Sp()), tc.sampler());
+                classWeights, gradualUnfreezing, new Trainer.Regularization(tc.l2(), tc.l1(), tc.l2Sp()), tc.sampler(),
+                tc.onNonFinite());
     }
 
     private List<Example> read(Path file, String key, Map<String, Object> report) {

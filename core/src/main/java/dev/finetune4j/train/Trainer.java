@@ -12,6 +12,7 @@ import dev.finetune4j.eval.ClassificationReport;
 import dev.finetune4j.eval.Metric;
 import dev.finetune4j.model.ParameterStore;
 import dev.finetune4j.model.io.HostTensor;
+import dev.finetune4j.recipe.OnNonFinite;
 import dev.finetune4j.recipe.Sampler;
 import dev.finetune4j.util.FaultPoints;
 import java.util.ArrayList;
@@ -34,19 +35,21 @@ public final class Trainer {
      * @param gradualUnfreezing null = the trainable set stays as the model has it
      * @param regularization penalties added to the loss; {@link Regularization#NONE} for none
      * @param sampler which examples each epoch visits
+     * @param onNonFinite stop at a step whose loss or gradient is not finite, or skip it and halve the learning rate
      */
     public record Options(int epochs, Integer maxSteps, int batchSize, int evalBatchSize, double learningRate,
             double headLearningRate, double weightDecay, double warmupRatio, dev.finetune4j.recipe.Schedule schedule,
             double maxGradNorm, Integer evalEverySteps, Metric metric, Integer patience, double minDelta, long seed,
             Double layerwiseLrDecay, float[] classWeights, GradualUnfreezing gradualUnfreezing,
-            Regularization regularization, Sampler sampler) {
+            Regularization regularization, Sampler sampler, OnNonFinite onNonFinite) {
         public Options {
             if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1");
             if (batchSize < 1 || evalBatchSize < 1) throw new IllegalArgumentException("batch sizes must be >= 1");
             java.util.Objects.requireNonNull(sampler, "sampler");
+            java.util.Objects.requireNonNull(onNonFinite, "onNonFinite");
         }
 
-        /** Options that visit every example once per epoch ({@link Sampler#SHUFFLE}). */
+        /** Options that visit every example once per epoch and skip non-finite steps. */
         public Options(int epochs, Integer maxSteps, int batchSize, int evalBatchSize, double learningRate,
                 double headLearningRate, double weightDecay, double warmupRatio, dev.finetune4j.recipe.Schedule schedule,
                 double maxGradNorm, Integer evalEverySteps, Metric metric, Integer patience, double minDelta, long seed,
@@ -54,7 +57,7 @@ public final class Trainer {
                 Regularization regularization) {
             this(epochs, maxSteps, batchSize, evalBatchSize, learningRate, headLearningRate, weightDecay, warmupRatio,
                     schedule, maxGradNorm, evalEverySteps, metric, patience, minDelta, seed, layerwiseLrDecay,
-                    classWeights, gradualUnfreezing, regularization, Sampler.SHUFFLE);
+                    classWeights, gradualUnfreezing, regularization, Sampler.SHUFFLE, OnNonFinite.SKIP);
         }
     }
 
@@ -161,7 +164,7 @@ public final class Trainer {
                         FaultPoints.reached(FaultPoints.UNFREEZE);
                     }
                     long t0 = System.nanoTime();
-                    double lr = options.learningRate() * schedule.factor(p.step);
+                    double lr = options.learningRate() * schedule.factor(p.step) * p.lrScale;
                     // Dropout's generator, reseeded per step: a resumed run draws the same masks.
                     engine.setRandomSeed(Long.hashCode(options.seed() * 1_000_003L + p.step));
                     double loss, norm;
@@ -185,9 +188,15 @@ public final class Trainer {
                         }
                     }
                     if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
-                        // The optimizer did not apply this step. A rare one is skipped; a run of them stops.
+                        // The optimizer did not apply this step: stop, or skip it and back off the learning rate.
                         p.skipped++;
-                        if (++p.consecutiveSkips > MAX_CONSECUTIVE_SKIPS) throw new NumericalFault(p.step, loss, norm);
+                        if (options.onNonFinite() == OnNonFinite.STOP) {
+                            throw new NumericalFault(p.step, loss, norm, false, lastCheckpoint(checkpoints));
+                        }
+                        if (++p.consecutiveSkips > MAX_CONSECUTIVE_SKIPS) {
+                            throw new NumericalFault(p.step, loss, norm, true, lastCheckpoint(checkpoints));
+                        }
+                        p.lrScale *= 0.5;
                         listener.onSkippedStep(p.step, loss, norm);
                     } else {
                         p.consecutiveSkips = 0;
@@ -251,7 +260,7 @@ public final class Trainer {
         long step, examples;
         int epoch, batchInEpoch, stage = -1, skipped, consecutiveSkips, lossCount;
         boolean stop;
-        double trainNanos, lossSum, epochSecondsSoFar;
+        double trainNanos, lossSum, epochSecondsSoFar, lrScale = 1.0;
         List<Double> epochLosses = new ArrayList<>(), epochSeconds = new ArrayList<>();
         List<TrainingListener.Evaluation> evaluations = new ArrayList<>();
         List<TrainingListener.Unfreeze> unfreezes = new ArrayList<>();
@@ -265,7 +274,7 @@ public final class Trainer {
         }
 
         TrainerState state(EarlyStopping stopper, AdamW optimizer) {
-            return new TrainerState(step, epoch, batchInEpoch, stage, stop, skipped, consecutiveSkips, trainNanos,
+            return new TrainerState(step, epoch, batchInEpoch, stage, stop, skipped, consecutiveSkips, lrScale, trainNanos,
                     examples, lossSum, lossCount, epochSecondsSoFar, epochLosses, epochSeconds, evaluations, unfreezes,
                     stopper.best(), stopper.bestStep(), stopper.evaluationsWithoutImprovement(),
                     optimizer.stepCount(), optimizer.parameterSteps());
@@ -279,6 +288,7 @@ public final class Trainer {
             stop = s.stop();
             skipped = s.skipped();
             consecutiveSkips = s.consecutiveSkips();
+            lrScale = s.lrScale();
             trainNanos = s.trainNanos();
             examples = s.examples();
             lossSum = s.epochLossSum();
@@ -413,12 +423,20 @@ public final class Trainer {
         return w;
     }
 
-    /** The loss or gradient norm went NaN or infinite: the run cannot continue as configured. */
-    public static final class NumericalFault extends RuntimeException {
-        public NumericalFault(long step, double loss, double norm) {
-            super("training diverged at step " + (step + 1) + " (loss " + loss + ", gradient norm " + norm + "; "
-                    + (MAX_CONSECUTIVE_SKIPS + 1) + " non-finite steps in a row): lower train.learning_rate or set"
-                    + " train.max_grad_norm");
+    private static String lastCheckpoint(Checkpoints checkpoints) {
+        if (checkpoints == null || checkpoints.list().isEmpty()) return null;
+        return checkpoints.list().get(0).toString();
+    }
+
+    /** The loss or gradient norm went NaN or infinite and the run cannot continue as configured. */
+    public static final class NumericalFault extends dev.finetune4j.UserError {
+        public NumericalFault(long step, double loss, double norm, boolean afterSkips, String lastCheckpoint) {
+            super("training diverged at step " + (step + 1) + " (loss " + loss + ", gradient norm " + norm
+                    + (afterSkips ? "; " + (MAX_CONSECUTIVE_SKIPS + 1) + " non-finite steps in a row" : "") + "): lower"
+                    + " train.learning_rate or train.max_grad_norm"
+                    + (afterSkips ? "" : ", or set train.on_non_finite: skip to skip such steps and halve the learning rate")
+                    + (lastCheckpoint == null ? "" : "; the last good checkpoint is " + lastCheckpoint
+                            + " (train again with --resume to continue from it; on_non_finite may change)"));
         }
     }
 }

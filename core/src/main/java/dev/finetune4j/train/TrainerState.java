@@ -8,7 +8,7 @@ import java.util.Map;
  * uninterrupted one: where the data order stands ({@code epoch}, {@code batchInEpoch} = batches of
  * that epoch already done), the schedule position ({@code step}), the unfreezing stage, the
  * early-stopping state, the optimizer's step counts and the history that ends up in the result.
- * Dropout needs no saved generator: it is reseeded from (seed, step) before every step.
+ * {@code lrScale} is the learning-rate back-off after skipped non-finite steps. Dropout needs no saved generator: it is reseeded from (seed, step) before every step.
  */
 public record TrainerState(
         long step,
@@ -18,6 +18,7 @@ public record TrainerState(
         boolean stop,
         int skipped,
         int consecutiveSkips,
+        double lrScale,
         double trainNanos,
         long examples,
         double epochLossSum,

@@ -254,11 +254,13 @@ class TrainerTest {
             Trainer.Options o = new Trainer.Options(1, 4, 4, 8, 1e-3, 1e-3, 0.0, 0.0, Schedule.CONSTANT, 1.0, null,
                     Metric.MACRO_F1, null, 0.0, 1, null, null, null, Trainer.Regularization.NONE);
             float[][] weights = new float[5][];
+            double[] lrs = new double[5];
             List<Long> skipped = new ArrayList<>();
             TrainingListener watch = new TrainingListener() {
                 @Override
                 public void onStep(Step s) {
                     weights[(int) s.step()] = model.parameters().get("classifier.weight").toFloatArray();
+                    lrs[(int) s.step()] = s.learningRate();
                 }
 
                 @Override
@@ -272,6 +274,8 @@ class TrainerTest {
             assertThat(weights[3]).isEqualTo(weights[2]); // the poisoned step changed nothing
             assertThat(weights[4]).isNotEqualTo(weights[3]);
             for (float w : weights[4]) assertThat(Float.isFinite(w)).isTrue();
+            assertThat(lrs[3]).isEqualTo(1e-3); // the skipped step itself
+            assertThat(lrs[4]).as("halved after a skipped step").isEqualTo(5e-4);
 
             poisoned.addAll(List.of(1, 2, 3, 4)); // four in a row: more than the three that are skipped
             calls[0] = 0;
@@ -280,6 +284,18 @@ class TrainerTest {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Trainer(longer).fit(flaky, TinyTexts.four(), null,
                             model.labels(), TrainingListener.none()))
                     .isInstanceOf(Trainer.NumericalFault.class).hasMessageContaining("non-finite steps in a row");
+
+            // on_non_finite: stop (the recipe's default) ends the run at the first one, with the way out.
+            poisoned.clear();
+            poisoned.add(2);
+            calls[0] = 0;
+            Trainer.Options stop = new Trainer.Options(1, 4, 4, 8, 1e-3, 1e-3, 0.0, 0.0, Schedule.CONSTANT, 1.0, null,
+                    Metric.MACRO_F1, null, 0.0, 1, null, null, null, Trainer.Regularization.NONE,
+                    dev.finetune4j.recipe.Sampler.SHUFFLE, dev.finetune4j.recipe.OnNonFinite.STOP);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Trainer(stop).fit(flaky, TinyTexts.four(), null,
+                            model.labels(), TrainingListener.none()))
+                    .isInstanceOf(dev.finetune4j.UserError.class)
+                    .hasMessageContaining("training diverged at step 3").hasMessageContaining("on_non_finite: skip");
         }
     }
 
@@ -322,7 +338,7 @@ class TrainerTest {
                 o = new Trainer.Options(o.epochs(), o.maxSteps(), o.batchSize(), o.evalBatchSize(), o.learningRate(),
                         o.headLearningRate(), o.weightDecay(), o.warmupRatio(), o.schedule(), o.maxGradNorm(),
                         o.evalEverySteps(), o.metric(), o.patience(), o.minDelta(), o.seed(), o.layerwiseLrDecay(),
-                        o.classWeights(), o.gradualUnfreezing(), o.regularization(), sampler);
+                        o.classWeights(), o.gradualUnfreezing(), o.regularization(), sampler, o.onNonFinite());
                 TrainingResult r = new Trainer(o).fit(FeatureExtraction.head(model), recording, null, model.labels(),
                         TrainingListener.none());
                 assertThat(r.steps()).isEqualTo(2 * 4);
