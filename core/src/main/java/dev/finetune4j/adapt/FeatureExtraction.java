@@ -63,6 +63,43 @@ public final class FeatureExtraction {
         }
     }
 
+    /**
+     * Features kept in {@code file} between runs (a tuning study's trials share one body): read when
+     * the file exists, else extracted and written atomically. The caller names the file after
+     * everything the features depend on (weights, pooling, inputs).
+     */
+    public static CachedFeatures extractOrLoad(SequenceClassifier model, LabelledInputs<TextBatch> data, int batchSize,
+            Path file) {
+        int h = model.config().hiddenSize();
+        if (Files.isRegularFile(file)) {
+            try {
+                byte[] bytes = Files.readAllBytes(file);
+                if (bytes.length == (long) data.size() * h * Float.BYTES) {
+                    java.nio.FloatBuffer fb = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+                    float[][] rows = new float[data.size()][h];
+                    for (float[] row : rows) fb.get(row);
+                    return new CachedFeatures(rows, data.labels());
+                }
+            } catch (IOException e) {
+                // unreadable: extract again and replace it
+            }
+        }
+        CachedFeatures f = extract(model, data, batchSize);
+        try {
+            dev.finetune4j.util.AtomicFiles.write(file, ch -> {
+                ByteBuffer b = ByteBuffer.allocate(h * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+                for (float[] row : f.features()) {
+                    b.clear();
+                    b.asFloatBuffer().put(row);
+                    while (b.hasRemaining()) ch.write(b);
+                }
+            });
+        } catch (IOException e) {
+            throw dev.finetune4j.util.AtomicFiles.writeFailed(file, e);
+        }
+        return f;
+    }
+
     /** Cached body outputs; every example has the same cost, so batches need no bucketing. */
     public sealed interface Features extends LabelledInputs<NDArray>, AutoCloseable permits CachedFeatures, DiskFeatures {
         /** Where the cache lives: "memory" or "disk". */

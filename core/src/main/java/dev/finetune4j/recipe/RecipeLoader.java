@@ -47,6 +47,7 @@ public final class RecipeLoader {
         String text = read(file, name);
         Path baseDir = file.toAbsolutePath().normalize().getParent();
         RecipeDocument doc = RecipeDocument.parse(text, name);
+        doc.root.remove("search"); // a tune file is a recipe plus `search:` (read by SearchConfig), which training ignores
         // before the overrides too, so that --set strategy.type=... works on 'strategy: full'
         RecipeSchema.expandShorthands(doc.root);
         Overrides.apply(doc, overrides);

@@ -37,6 +37,23 @@ public final class EncodedTexts implements LabelledInputs<TextBatch> {
         return texts.get(i).inputIds().length;
     }
 
+    /** A digest of every token id and type id in order: the same digest means the same model inputs. */
+    public String digest() {
+        try {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8);
+            for (EncodedText t : texts) {
+                for (long id : t.inputIds()) md.update(b.clear().putLong(id).array());
+                md.update(b.clear().putLong(-1).array());
+                for (long id : t.typeIds()) md.update(b.clear().putLong(id).array());
+                md.update(b.clear().putLong(-2).array());
+            }
+            return java.util.HexFormat.of().formatHex(md.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Override
     public TextBatch collate(NDManager step, int[] indices) {
         List<EncodedText> chosen = new ArrayList<>(indices.length);

@@ -58,9 +58,24 @@ public final class FineTune {
     private final Recipe recipe;
     private final PrintStream log;
 
+    private boolean evaluateTest = true;
+    private boolean export = true;
+    private Path featureCacheDir;
+
     public FineTune(Recipe recipe, PrintStream log) {
         this.recipe = recipe;
         this.log = log;
+    }
+
+    /**
+     * For tuning trials: no test evaluation and no model export (only the chosen trial gets them),
+     * and feature-extraction features shared through files in {@code featureCacheDir} (null: none).
+     */
+    public FineTune forTrial(Path featureCacheDir) {
+        this.evaluateTest = false;
+        this.export = false;
+        this.featureCacheDir = featureCacheDir;
+        return this;
     }
 
     public Outcome run(Path outputDir, TrainingListener listener) {
@@ -149,10 +164,16 @@ public final class FineTune {
                         model.parameters().count(true), total);
                 long t0 = System.nanoTime();
                 long heapLimit = FeatureExtraction.defaultHeapLimitBytes();
-                try (FeatureExtraction.Features trainFeatures = FeatureExtraction.extract(model, trainSet,
-                                tc.evalBatchSize(), heapLimit, outputDir);
-                        FeatureExtraction.Features validationFeatures = FeatureExtraction.extract(model, validationSet,
-                                tc.evalBatchSize(), heapLimit, outputDir)) {
+                String cacheKey = featureCacheDir == null ? null : Provenance.sha256((Provenance.sha256(files.weights())
+                        + recipe.head().pooling() + dc.maxLength()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                try (FeatureExtraction.Features trainFeatures = featureCacheDir != null
+                                ? FeatureExtraction.extractOrLoad(model, trainSet, tc.evalBatchSize(),
+                                        featureCacheDir.resolve(cacheKey.substring(0, 16) + "-" + trainSet.digest().substring(0, 16) + ".f32"))
+                                : FeatureExtraction.extract(model, trainSet, tc.evalBatchSize(), heapLimit, outputDir);
+                        FeatureExtraction.Features validationFeatures = featureCacheDir != null
+                                ? FeatureExtraction.extractOrLoad(model, validationSet, tc.evalBatchSize(),
+                                        featureCacheDir.resolve(cacheKey.substring(0, 16) + "-" + validationSet.digest().substring(0, 16) + ".f32"))
+                                : FeatureExtraction.extract(model, validationSet, tc.evalBatchSize(), heapLimit, outputDir)) {
                     double extractSeconds = (System.nanoTime() - t0) / 1e9;
                     log.printf("features: body run once over train and validation in %.1f s; %.1f MB cached %s%n",
                             extractSeconds, (trainFeatures.bytes() + validationFeatures.bytes()) / 1e6,
@@ -195,7 +216,7 @@ public final class FineTune {
             ClassificationReport validationReport = validation.isEmpty() ? null
                     : Evaluator.evaluate(model, validationSet, labels.names(), tc.evalBatchSize());
             ClassificationReport testReport = null;
-            if (!test.isEmpty()) {
+            if (!test.isEmpty() && evaluateTest) {
                 float[][] probs = Evaluator.probabilities(model, testSet, tc.evalBatchSize());
                 testReport = ClassificationMetrics.compute(testSet.labels(), Evaluator.argmax(probs), probs,
                         labels.names());
@@ -230,8 +251,10 @@ public final class FineTune {
             resources.put("peak_rss_mb", ProcessMemory.peakRssMb());
             metrics.put("resources", resources);
 
-            HfExport.write(model, files.tokenizerJson(), dc.maxLength(), Map.of("base_model", recipe.model(),
-                    "provenance", provenance), outputDir.resolve("model"));
+            if (export) {
+                HfExport.write(model, files.tokenizerJson(), dc.maxLength(), Map.of("base_model", recipe.model(),
+                        "provenance", provenance), outputDir.resolve("model"));
+            }
             Map<String, Object> run = new LinkedHashMap<>();
             run.put("recipe", recipe.resolved());
             run.put("provenance", provenance);

@@ -8,7 +8,7 @@ import java.util.TreeMap;
  * reported (by step: an epoch or an evaluation), as samplers and pruners see it.
  */
 public record Trial(int number, Map<String, Object> params, State state, Double value, Map<Long, Double> intermediate) {
-    public enum State { RUNNING, COMPLETE, PRUNED, FAILED }
+    public enum State { WAITING, RUNNING, COMPLETE, PRUNED, FAILED }
 
     public Trial {
         params = Map.copyOf(params);

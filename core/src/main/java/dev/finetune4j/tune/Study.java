@@ -1,0 +1,295 @@
+package dev.finetune4j.tune;
+
+import ai.djl.pytorch.jni.JniUtils;
+import dev.finetune4j.TensorRuntime;
+import dev.finetune4j.UserError;
+import dev.finetune4j.eval.ClassificationReport;
+import dev.finetune4j.eval.Metric;
+import dev.finetune4j.recipe.Recipe;
+import dev.finetune4j.recipe.RecipeLoader;
+import dev.finetune4j.text.FineTune;
+import dev.finetune4j.track.Provenance;
+import dev.finetune4j.train.TrainingListener;
+import dev.finetune4j.util.AtomicFiles;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Runs a tuning study on this machine: samples trials, trains each as an ordinary recipe with the
+ * trial's parameters as overrides, reports every validation evaluation to the pruner (a pruned trial
+ * stops at once and frees its model), and records everything in the study store, so that running
+ * the same command again continues the study. Ends by training the best trial's recipe in full
+ * (test evaluation and model export) into {@code best/}.
+ */
+public final class Study {
+    /** Thrown from a training listener to stop a trial the pruner gave up on. */
+    static final class Pruned extends RuntimeException {
+        Pruned() {
+            super("pruned", null, false, false);
+        }
+    }
+
+    public record Outcome(Path outputDir, List<Map<String, Object>> leaderboard, Integer bestTrial, Double bestValue,
+            long epochsTrained) {}
+
+    private final Path tuneFile;
+    private final List<String> overrides;
+    private final SearchConfig config;
+    private final PrintStream log;
+
+    public Study(Path tuneFile, List<String> overrides, PrintStream log) {
+        this.tuneFile = tuneFile;
+        this.overrides = List.copyOf(overrides);
+        this.config = SearchConfig.load(tuneFile);
+        this.log = log;
+    }
+
+    public SearchConfig config() {
+        return config;
+    }
+
+    /**
+     * @param trialsOverride null: the file's {@code search.trials}
+     * @param parallel trials at once in this JVM, each with cores / parallel tensor threads
+     * @param trainBest whether to finish with a full run of the best trial's recipe
+     */
+    public Outcome run(Path outputDir, Integer trialsOverride, int parallel, boolean trainBest) {
+        RecipeLoader.load(tuneFile, overrides); // the base recipe must be valid before any trial starts
+        int budget = trialsOverride != null ? trialsOverride : config.trials();
+        Metric metric = Metric.parse(config.metric().substring("validation.".length()));
+        int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / Math.max(1, parallel));
+        TensorRuntime.start(threads);
+        Sampler sampler = config.newSampler();
+        Pruner pruner = config.newPruner();
+        Path features = outputDir.resolve("features");
+        try (StudyStore store = new StudyStore(outputDir.resolve("study.db"))) {
+            store.bind(fingerprint(), config.toString());
+            int requeued = store.requeueInterrupted();
+            if (requeued > 0) log.printf("study: %d trial(s) interrupted last time will run again%n", requeued);
+            long done = store.trials().stream().filter(t -> t.state() != Trial.State.WAITING).count();
+            log.printf("study: %s sampler, %s pruner, %d of %d trials done, metric %s (%s)%n", config.sampler(),
+                    config.pruner(), done, budget, config.metric(), config.direction().name().toLowerCase());
+            Random rng = new Random(config.seed() * 31 + store.trials().size());
+            ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallel));
+            List<Future<?>> running = new ArrayList<>();
+            try {
+                while (true) {
+                    running.removeIf(Future::isDone);
+                    if (running.size() >= Math.max(1, parallel)) {
+                        sleep();
+                        continue;
+                    }
+                    Trial next;
+                    synchronized (store) {
+                        next = store.startWaiting();
+                        if (next == null) {
+                            long started = store.trials().stream().filter(t -> t.state() != Trial.State.WAITING).count();
+                            if (started >= budget) break;
+                            Map<String, Object> params = sampler.sample(config.space(), store.trials(), config.direction(), rng);
+                            if (params == null) {
+                                log.println("study: the grid is exhausted");
+                                break;
+                            }
+                            next = store.start(params);
+                        }
+                    }
+                    Trial trial = next;
+                    running.add(pool.submit(() -> runTrial(trial, store, pruner, metric, outputDir, features, threads)));
+                }
+                for (Future<?> f : running) f.get();
+            } catch (Exception e) {
+                if (e instanceof RuntimeException r) throw r;
+                throw new IllegalStateException(e);
+            } finally {
+                pool.shutdownNow();
+            }
+            List<Map<String, Object>> board = leaderboard(store);
+            writeResults(outputDir, board);
+            Map<String, Object> best = board.stream().filter(r -> "COMPLETE".equals(r.get("state"))).findFirst().orElse(null);
+            long epochs = epochsTrained(store);
+            if (best == null) {
+                log.println("study: no trial completed");
+                return new Outcome(outputDir, board, null, null, epochs);
+            }
+            @SuppressWarnings("unchecked")
+            Recipe bestRecipe = recipeFor((Map<String, Object>) best.get("params"));
+            AtomicFiles.writeString(outputDir.resolve("best-recipe.yaml"), "# trial " + best.get("number") + " of "
+                    + tuneFile + ": " + config.metric() + " = " + best.get("value") + "\n"
+                    + RecipeLoader.toYaml(portable(bestRecipe)));
+            if (trainBest) {
+                log.printf("study: training the best trial (%s) in full into %s%n", best.get("number"), outputDir.resolve("best"));
+                AtomicFiles.deleteRecursively(outputDir.resolve("best"));
+                new FineTune(bestRecipe, quietLog(outputDir.resolve("best.log"))).run(outputDir.resolve("best"),
+                        TrainingListener.none());
+            }
+            return new Outcome(outputDir, board, (Integer) best.get("number"), (Double) best.get("value"), epochs);
+        }
+    }
+
+    private void runTrial(Trial trial, StudyStore store, Pruner pruner, Metric metric, Path outputDir, Path features,
+            int threads) {
+        JniUtils.setNumThreads(threads); // OpenMP's thread count is per calling thread
+        Path dir = outputDir.resolve("trials").resolve(Integer.toString(trial.number()));
+        AtomicFiles.deleteRecursively(dir); // a retried trial starts afresh
+        long t0 = System.nanoTime();
+        List<Double> values = new ArrayList<>();
+        try {
+            Recipe recipe = recipeFor(trial.params());
+            Files.createDirectories(dir);
+            TrainingListener listener = new TrainingListener() {
+                @Override
+                public void onEvaluation(Evaluation e) {
+                    double v = metric.value(e.report());
+                    values.add(v);
+                    long step = values.size(); // the n-th evaluation: an epoch unless eval_every_steps is set
+                    store.report(trial.number(), step, v);
+                    Trial now = store.trials().stream().filter(t -> t.number() == trial.number()).findFirst().orElseThrow();
+                    if (pruner.prune(now, step, store.trials(), config.direction())) throw new Pruned();
+                }
+            };
+            try (PrintStream trialLog = quietLog(dir.resolve("train.log"))) {
+                FineTune.Outcome o = new FineTune(recipe, trialLog).forTrial(features).run(dir, listener);
+                ClassificationReport validation = o.validation();
+                if (validation == null) throw new UserError("the recipe has no validation split: set data.validation_fraction");
+                double value = metric.value(validation);
+                store.finish(trial.number(), Trial.State.COMPLETE, value, null, seconds(t0));
+                log.printf("trial %d: %s = %.4f in %.0f s  %s%n", trial.number(), config.metric(), value, seconds(t0),
+                        trial.params());
+            }
+        } catch (Pruned p) {
+            store.finish(trial.number(), Trial.State.PRUNED, values.isEmpty() ? null : values.get(values.size() - 1), null,
+                    seconds(t0));
+            log.printf("trial %d: pruned after %d evaluation(s) (%.4f)  %s%n", trial.number(), values.size(),
+                    values.isEmpty() ? Double.NaN : values.get(values.size() - 1), trial.params());
+        } catch (RuntimeException | IOException | Error e) {
+            if (e instanceof OutOfMemoryError) throw (Error) e;
+            String message = e.getMessage() == null ? e.toString() : e.getMessage();
+            store.finish(trial.number(), Trial.State.FAILED, null, message, seconds(t0));
+            log.printf("trial %d: failed: %s%n", trial.number(), message);
+        } finally {
+            AtomicFiles.deleteRecursively(dir.resolve("checkpoints"));
+        }
+    }
+
+    private Recipe recipeFor(Map<String, Object> params) {
+        List<String> o = new ArrayList<>(overrides);
+        params.forEach((k, v) -> o.add(k + "=" + v));
+        return RecipeLoader.load(tuneFile, o);
+    }
+
+    /** The resolved recipe with its files as absolute paths, so that it runs from wherever it is written. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> portable(Recipe recipe) {
+        Map<String, Object> m = new LinkedHashMap<>(recipe.resolved());
+        Map<String, Object> data = new LinkedHashMap<>((Map<String, Object>) m.get("data"));
+        data.put("train", recipe.data().train().toString());
+        if (recipe.data().validation() != null) data.put("validation", recipe.data().validation().toString());
+        if (recipe.data().test() != null) data.put("test", recipe.data().test().toString());
+        m.put("data", data);
+        Path model = recipe.baseDir().resolve(recipe.model());
+        if (Files.exists(model)) m.put("model", model.toAbsolutePath().normalize().toString());
+        return m;
+    }
+
+    private String fingerprint() {
+        try {
+            return Provenance.sha256((Files.readString(tuneFile) + "\n" + String.join("\n", overrides))
+                    .getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UserError(tuneFile + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    /** Complete trials best first, then pruned, failed and others by number. */
+    List<Map<String, Object>> leaderboard(StudyStore store) {
+        List<Map<String, Object>> rows = new ArrayList<>(store.rows());
+        Comparator<Map<String, Object>> order = Comparator.comparingInt(r -> switch ((String) r.get("state")) {
+            case "COMPLETE" -> 0;
+            case "PRUNED" -> 1;
+            case "FAILED" -> 2;
+            default -> 3;
+        });
+        order = order.thenComparingDouble(r -> r.get("value") == null ? Double.POSITIVE_INFINITY
+                : config.direction().loss((Double) r.get("value")));
+        rows.sort(order.thenComparingInt(r -> (Integer) r.get("number")));
+        return rows;
+    }
+
+    private static long epochsTrained(StudyStore store) {
+        long n = 0;
+        for (Trial t : store.trials()) n += t.intermediate().size();
+        return n;
+    }
+
+    private void writeResults(Path outputDir, List<Map<String, Object>> board) {
+        AtomicFiles.writeJson(outputDir.resolve("leaderboard.json"), board);
+        List<String> keys = config.space().params().stream().map(SearchSpace.Param::name).toList();
+        StringBuilder csv = new StringBuilder("rank,trial,state,value,seconds");
+        for (String k : keys) csv.append(',').append(k);
+        csv.append(",error\n");
+        int rank = 1;
+        for (Map<String, Object> r : board) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> params = (Map<String, Object>) r.get("params");
+            csv.append(rank++).append(',').append(r.get("number")).append(',').append(r.get("state")).append(',')
+                    .append(r.get("value") == null ? "" : r.get("value")).append(',')
+                    .append(r.get("seconds") == null ? "" : String.format("%.1f", (Double) r.get("seconds")));
+            for (String k : keys) csv.append(',').append(params.getOrDefault(k, ""));
+            String err = r.get("error") == null ? "" : ((String) r.get("error")).replace('"', '\'');
+            csv.append(",\"").append(err).append("\"\n");
+        }
+        AtomicFiles.writeString(outputDir.resolve("leaderboard.csv"), csv.toString());
+    }
+
+    private static PrintStream quietLog(Path file) throws UserError {
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            return new PrintStream(Files.newOutputStream(file), true, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw AtomicFiles.writeFailed(file, e);
+        }
+    }
+
+    private static double seconds(long t0) {
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A short table of the top rows for the console. */
+    public static String table(List<Map<String, Object>> board, int top) {
+        StringBuilder sb = new StringBuilder(String.format("%-5s %-6s %-9s %-10s %8s  %s%n", "rank", "trial", "state",
+                "value", "seconds", "parameters"));
+        int rank = 1;
+        for (Map<String, Object> r : board) {
+            if (rank > top) break;
+            sb.append(String.format("%-5d %-6s %-9s %-10s %8s  %s%n", rank++, r.get("number"), r.get("state"),
+                    r.get("value") == null ? "-" : String.format("%.4f", (Double) r.get("value")),
+                    r.get("seconds") == null ? "-" : String.format("%.0f", (Double) r.get("seconds")), r.get("params")));
+        }
+        return sb.toString();
+    }
+
+    static Map<String, Object> copy(Map<String, Object> m) {
+        return new LinkedHashMap<>(m);
+    }
+}

@@ -1,0 +1,214 @@
+package dev.finetune4j.tune;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.finetune4j.UserError;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A study's trials in SQLite ({@code study.db}): parameters, state, final and intermediate values,
+ * errors and timing. Every change is one transaction, so a killed study loses at most the trial
+ * that was running, which {@link #requeueInterrupted()} turns back into a waiting trial.
+ * WAL mode and a busy timeout let several processes (parallel trials, a dashboard) share it.
+ */
+public final class StudyStore implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final Connection db;
+    private final Path file;
+
+    public StudyStore(Path file) {
+        this.file = file;
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            db = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+            try (Statement s = db.createStatement()) {
+                s.execute("PRAGMA journal_mode=WAL");
+                s.execute("PRAGMA busy_timeout=10000");
+                s.execute("PRAGMA synchronous=FULL");
+                s.execute("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+                s.execute("CREATE TABLE IF NOT EXISTS trials(number INTEGER PRIMARY KEY, state TEXT NOT NULL,"
+                        + " params TEXT NOT NULL, value REAL, error TEXT, started_at TEXT, finished_at TEXT,"
+                        + " seconds REAL, attempts INTEGER NOT NULL DEFAULT 0)");
+                s.execute("CREATE TABLE IF NOT EXISTS intermediate(trial INTEGER NOT NULL, step INTEGER NOT NULL,"
+                        + " value REAL, PRIMARY KEY(trial, step))");
+            }
+        } catch (Exception e) {
+            throw new UserError("cannot open the study store " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /** Records what the study is (its search settings); a store made for different settings is refused. */
+    public synchronized void bind(String fingerprint, String description) {
+        String existing = meta("fingerprint");
+        if (existing == null) {
+            putMeta("fingerprint", fingerprint);
+            putMeta("search", description);
+        } else if (!existing.equals(fingerprint)) {
+            throw new UserError(file + " holds a study with different settings (recipe or search changed); continue it"
+                    + " with the same tune file, or choose another --output");
+        }
+    }
+
+    public synchronized String meta(String key) {
+        try (PreparedStatement q = db.prepareStatement("SELECT value FROM meta WHERE key = ?")) {
+            q.setString(1, key);
+            ResultSet r = q.executeQuery();
+            return r.next() ? r.getString(1) : null;
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    public synchronized void putMeta(String key, String value) {
+        update("INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, value);
+    }
+
+    /** A new trial, running from now. */
+    public synchronized Trial start(Map<String, Object> params) {
+        int number = nextNumber();
+        update("INSERT INTO trials(number, state, params, started_at, attempts) VALUES(?, 'RUNNING', ?, ?, 1)", number,
+                json(params), Instant.now().toString());
+        return new Trial(number, params, Trial.State.RUNNING, null, Map.of());
+    }
+
+    /** Takes the oldest waiting trial (one that was interrupted) and marks it running, or returns null. */
+    public synchronized Trial startWaiting() {
+        for (Trial t : trials()) {
+            if (t.state() == Trial.State.WAITING) {
+                update("DELETE FROM intermediate WHERE trial = ?", t.number());
+                update("UPDATE trials SET state = 'RUNNING', started_at = ?, attempts = attempts + 1 WHERE number = ?",
+                        Instant.now().toString(), t.number());
+                return new Trial(t.number(), t.params(), Trial.State.RUNNING, null, Map.of());
+            }
+        }
+        return null;
+    }
+
+    /** Trials left running by a study that was killed go back to waiting: they are run again first. */
+    public synchronized int requeueInterrupted() {
+        return update("UPDATE trials SET state = 'WAITING' WHERE state = 'RUNNING'");
+    }
+
+    public synchronized void report(int trial, long step, double value) {
+        update("INSERT INTO intermediate(trial, step, value) VALUES(?, ?, ?) ON CONFLICT(trial, step) DO UPDATE"
+                + " SET value = excluded.value", trial, step, value);
+    }
+
+    public synchronized void finish(int trial, Trial.State state, Double value, String error, double seconds) {
+        update("UPDATE trials SET state = ?, value = ?, error = ?, finished_at = ?, seconds = ? WHERE number = ?",
+                state.name(), value, error, Instant.now().toString(), seconds, trial);
+    }
+
+    /** Every trial with its intermediate values, by number. */
+    public synchronized List<Trial> trials() {
+        Map<Integer, Map<Long, Double>> inter = new HashMap<>();
+        try (Statement s = db.createStatement()) {
+            ResultSet r = s.executeQuery("SELECT trial, step, value FROM intermediate");
+            while (r.next()) inter.computeIfAbsent(r.getInt(1), k -> new HashMap<>()).put(r.getLong(2), r.getDouble(3));
+            List<Trial> out = new ArrayList<>();
+            r = s.executeQuery("SELECT number, state, params, value FROM trials ORDER BY number");
+            while (r.next()) {
+                double v = r.getDouble(4);
+                Double value = r.wasNull() ? null : v;
+                out.add(new Trial(r.getInt(1), params(r.getString(3)), Trial.State.valueOf(r.getString(2)), value,
+                        inter.getOrDefault(r.getInt(1), Map.of())));
+            }
+            return out;
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    /** Rows for the leaderboard: number, state, value, seconds, attempts, error, params. */
+    public synchronized List<Map<String, Object>> rows() {
+        List<Map<String, Object>> out = new ArrayList<>();
+        try (Statement s = db.createStatement()) {
+            ResultSet r = s.executeQuery("SELECT number, state, value, seconds, attempts, error, params, started_at,"
+                    + " finished_at FROM trials ORDER BY number");
+            while (r.next()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("number", r.getInt(1));
+                m.put("state", r.getString(2));
+                double v = r.getDouble(3);
+                m.put("value", r.wasNull() ? null : v);
+                double sec = r.getDouble(4);
+                m.put("seconds", r.wasNull() ? null : sec);
+                m.put("attempts", r.getInt(5));
+                m.put("error", r.getString(6));
+                m.put("params", params(r.getString(7)));
+                m.put("started_at", r.getString(8));
+                m.put("finished_at", r.getString(9));
+                out.add(m);
+            }
+            return out;
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    private int nextNumber() {
+        try (Statement s = db.createStatement()) {
+            ResultSet r = s.executeQuery("SELECT COALESCE(MAX(number) + 1, 0) FROM trials");
+            r.next();
+            return r.getInt(1);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    private int update(String sql, Object... args) {
+        try (PreparedStatement p = db.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) p.setObject(i + 1, args[i]);
+            return p.executeUpdate();
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    private UserError failed(SQLException e) {
+        return new UserError("the study store " + file + " failed: " + e.getMessage()
+                + (String.valueOf(e.getMessage()).contains("full") ? " (is the disk full?)" : ""), e);
+    }
+
+    private static String json(Map<String, Object> params) {
+        try {
+            return JSON.writeValueAsString(params);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Map<String, Object> params(String json) {
+        try {
+            return JSON.readValue(json, new TypeReference<LinkedHashMap<String, Object>>() {});
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            db.close();
+        } catch (SQLException ignored) {
+            // closing: nothing left to save
+        }
+    }
+}
