@@ -53,11 +53,32 @@ public record SearchConfig(String metric, Direction direction, String sampler, S
 
     /** Reads the {@code search:} section of {@code file}; every problem is reported at once, with its key. */
     public static SearchConfig load(Path file) {
+        return load(file, List.of());
+    }
+
+    /** As {@link #load(Path)}, with {@code search.*=value} overrides (others are ignored: they are the recipe's). */
+    public static SearchConfig load(Path file, List<String> overrides) {
         JsonNode root;
+        ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
         try {
-            root = new ObjectMapper(new YAMLFactory()).readTree(file.toFile());
+            root = yaml.readTree(file.toFile());
         } catch (IOException e) {
             throw new UserError(file + ": cannot read: " + e.getMessage(), e);
+        }
+        for (String o : overrides) {
+            int eq = o.indexOf('=');
+            if (!o.startsWith("search.") || eq < 0 || !(root instanceof com.fasterxml.jackson.databind.node.ObjectNode)) continue;
+            String[] path = o.substring(0, eq).split("\\.");
+            com.fasterxml.jackson.databind.node.ObjectNode at = (com.fasterxml.jackson.databind.node.ObjectNode) root;
+            for (int i = 0; i < path.length - 1; i++) {
+                JsonNode next = at.get(path[i]);
+                at = next instanceof com.fasterxml.jackson.databind.node.ObjectNode n ? n : at.putObject(path[i]);
+            }
+            try {
+                at.set(path[path.length - 1], yaml.readTree(o.substring(eq + 1)));
+            } catch (IOException e) {
+                throw new UserError("--set " + o + ": not a YAML value: " + e.getMessage());
+            }
         }
         JsonNode s = root == null ? null : root.get("search");
         if (s == null || !s.isObject()) {

@@ -51,8 +51,8 @@ public final class Study {
 
     public Study(Path tuneFile, List<String> overrides, PrintStream log) {
         this.tuneFile = tuneFile;
-        this.overrides = List.copyOf(overrides);
-        this.config = SearchConfig.load(tuneFile);
+        this.overrides = overrides.stream().filter(o -> !o.startsWith("search.")).toList();
+        this.config = SearchConfig.load(tuneFile, overrides);
         this.log = log;
     }
 
@@ -117,6 +117,17 @@ public final class Study {
             }
             List<Map<String, Object>> board = leaderboard(store);
             writeResults(outputDir, board);
+            Map<String, Object> summary = new LinkedHashMap<>();
+            summary.put("sampler", config.sampler());
+            summary.put("pruner", config.pruner());
+            summary.put("metric", config.metric());
+            for (Trial.State st : Trial.State.values()) {
+                summary.put(st.name().toLowerCase(), board.stream().filter(r -> st.name().equals(r.get("state"))).count());
+            }
+            summary.put("best_value", board.isEmpty() ? null : board.get(0).get("value"));
+            summary.put("evaluations_run", epochsTrained(store));
+            summary.put("trial_seconds", board.stream().mapToDouble(r -> r.get("seconds") == null ? 0 : (Double) r.get("seconds")).sum());
+            AtomicFiles.writeJson(outputDir.resolve("summary.json"), summary);
             Map<String, Object> best = board.stream().filter(r -> "COMPLETE".equals(r.get("state"))).findFirst().orElse(null);
             long epochs = epochsTrained(store);
             if (best == null) {
