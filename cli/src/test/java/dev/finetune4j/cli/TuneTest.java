@@ -79,6 +79,8 @@ class TuneTest {
         assertThat(out.resolve("best/metrics.json")).exists();
         assertThat(out.resolve("best/model/model.safetensors")).exists();
         assertThat(out.resolve("trials/0/model")).as("trials export nothing").doesNotExist();
+        assertThat(out.resolve("optimization-history.png")).isNotEmptyFile();
+        assertThat(out.resolve("parameter-importance.png")).isNotEmptyFile();
         assertThat(r.out()).contains("rank").contains("COMPLETE");
     }
 

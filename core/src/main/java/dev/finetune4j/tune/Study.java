@@ -128,6 +128,7 @@ public final class Study {
             summary.put("evaluations_run", epochsTrained(store));
             summary.put("trial_seconds", board.stream().mapToDouble(r -> r.get("seconds") == null ? 0 : (Double) r.get("seconds")).sum());
             AtomicFiles.writeJson(outputDir.resolve("summary.json"), summary);
+            StudyPlots.write(outputDir, store.trials(), config);
             Map<String, Object> best = board.stream().filter(r -> "COMPLETE".equals(r.get("state"))).findFirst().orElse(null);
             long epochs = epochsTrained(store);
             if (best == null) {
