@@ -41,7 +41,7 @@ public final class StudyStore implements AutoCloseable {
                 s.execute("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)");
                 s.execute("CREATE TABLE IF NOT EXISTS trials(number INTEGER PRIMARY KEY, state TEXT NOT NULL,"
                         + " params TEXT NOT NULL, value REAL, error TEXT, started_at TEXT, finished_at TEXT,"
-                        + " seconds REAL, attempts INTEGER NOT NULL DEFAULT 0)");
+                        + " seconds REAL, attempts INTEGER NOT NULL DEFAULT 0, rss_mb INTEGER)");
                 s.execute("CREATE TABLE IF NOT EXISTS intermediate(trial INTEGER NOT NULL, step INTEGER NOT NULL,"
                         + " value REAL, PRIMARY KEY(trial, step))");
             }
@@ -112,8 +112,9 @@ public final class StudyStore implements AutoCloseable {
     }
 
     public synchronized void finish(int trial, Trial.State state, Double value, String error, double seconds) {
-        update("UPDATE trials SET state = ?, value = ?, error = ?, finished_at = ?, seconds = ? WHERE number = ?",
-                state.name(), value, error, Instant.now().toString(), seconds, trial);
+        update("UPDATE trials SET state = ?, value = ?, error = ?, finished_at = ?, seconds = ?, rss_mb = ? WHERE number = ?",
+                state.name(), value, error, Instant.now().toString(), seconds,
+                dev.finetune4j.util.ProcessMemory.rssMb(), trial);
     }
 
     /** Every trial with its intermediate values, by number. */
@@ -136,12 +137,12 @@ public final class StudyStore implements AutoCloseable {
         }
     }
 
-    /** Rows for the leaderboard: number, state, value, seconds, attempts, error, params. */
+    /** Rows for the leaderboard: number, state, value, seconds, attempts, error, params, times, resident memory after the trial. */
     public synchronized List<Map<String, Object>> rows() {
         List<Map<String, Object>> out = new ArrayList<>();
         try (Statement s = db.createStatement()) {
             ResultSet r = s.executeQuery("SELECT number, state, value, seconds, attempts, error, params, started_at,"
-                    + " finished_at FROM trials ORDER BY number");
+                    + " finished_at, rss_mb FROM trials ORDER BY number");
             while (r.next()) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("number", r.getInt(1));
@@ -155,6 +156,8 @@ public final class StudyStore implements AutoCloseable {
                 m.put("params", params(r.getString(7)));
                 m.put("started_at", r.getString(8));
                 m.put("finished_at", r.getString(9));
+                long rss = r.getLong(10);
+                m.put("rss_mb_after", r.wasNull() ? null : rss);
                 out.add(m);
             }
             return out;
