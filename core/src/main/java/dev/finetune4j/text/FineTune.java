@@ -427,12 +427,16 @@ public final class FineTune {
     static Trainer.Options options(TrainConfig tc, long seed, float[] classWeights,
             Trainer.GradualUnfreezing gradualUnfreezing) {
         Metric metric = tc.earlyStopping() == null ? Metric.MACRO_F1 : Metric.parse(tc.earlyStopping().metric());
-        return new Trainer.Options(tc.epochs(), tc.maxSteps(), tc.batchSize(), tc.evalBatchSize(), tc.learningRate(),
-                tc.effectiveHeadLearningRate(), tc.weightDecay(), tc.warmupRatio(), tc.schedule(), tc.maxGradNorm(),
-                tc.evalEverySteps(), metric, tc.earlyStopping() == null ? null : tc.earlyStopping().patience(),
-                tc.earlyStopping() == null ? 0.0 : tc.earlyStopping().minDelta(), seed, tc.layerwiseLrDecay(),
-                classWeights, gradualUnfreezing, new Trainer.Regularization(tc.l2(), tc.l1(), tc.l2Sp()), tc.sampler(),
-                tc.onNonFinite());
+        return Trainer.Options.builder().epochs(tc.epochs()).maxSteps(tc.maxSteps()).batchSize(tc.batchSize())
+                .evalBatchSize(tc.evalBatchSize()).learningRate(tc.learningRate())
+                .headLearningRate(tc.effectiveHeadLearningRate()).weightDecay(tc.weightDecay())
+                .warmupRatio(tc.warmupRatio()).schedule(tc.schedule()).maxGradNorm(tc.maxGradNorm())
+                .evalEverySteps(tc.evalEverySteps()).metric(metric)
+                .patience(tc.earlyStopping() == null ? null : tc.earlyStopping().patience())
+                .minDelta(tc.earlyStopping() == null ? 0.0 : tc.earlyStopping().minDelta()).seed(seed)
+                .layerwiseLrDecay(tc.layerwiseLrDecay()).classWeights(classWeights).gradualUnfreezing(gradualUnfreezing)
+                .regularization(new Trainer.Regularization(tc.l2(), tc.l1(), tc.l2Sp())).sampler(tc.sampler())
+                .onNonFinite(tc.onNonFinite()).build();
     }
 
     private List<Example> read(Path file, String key, Map<String, Object> report) {

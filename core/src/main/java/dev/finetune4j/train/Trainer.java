@@ -49,15 +49,92 @@ public final class Trainer {
             java.util.Objects.requireNonNull(onNonFinite, "onNonFinite");
         }
 
-        /** Options that visit every example once per epoch and skip non-finite steps. */
-        public Options(int epochs, Integer maxSteps, int batchSize, int evalBatchSize, double learningRate,
-                double headLearningRate, double weightDecay, double warmupRatio, dev.finetune4j.recipe.Schedule schedule,
-                double maxGradNorm, Integer evalEverySteps, Metric metric, Integer patience, double minDelta, long seed,
-                Double layerwiseLrDecay, float[] classWeights, GradualUnfreezing gradualUnfreezing,
-                Regularization regularization) {
-            this(epochs, maxSteps, batchSize, evalBatchSize, learningRate, headLearningRate, weightDecay, warmupRatio,
-                    schedule, maxGradNorm, evalEverySteps, metric, patience, minDelta, seed, layerwiseLrDecay,
-                    classWeights, gradualUnfreezing, regularization, Sampler.SHUFFLE, OnNonFinite.SKIP);
+        /** A builder with the recipe's defaults. */
+        public static Builder builder() {
+            return new Builder();
+        }
+
+        /** A builder holding these options, to change some of them. */
+        public Builder toBuilder() {
+            Builder b = new Builder();
+            b.epochs = epochs;
+            b.maxSteps = maxSteps;
+            b.batchSize = batchSize;
+            b.evalBatchSize = evalBatchSize;
+            b.learningRate = learningRate;
+            b.headLearningRate = headLearningRate;
+            b.weightDecay = weightDecay;
+            b.warmupRatio = warmupRatio;
+            b.schedule = schedule;
+            b.maxGradNorm = maxGradNorm;
+            b.evalEverySteps = evalEverySteps;
+            b.metric = metric;
+            b.patience = patience;
+            b.minDelta = minDelta;
+            b.seed = seed;
+            b.layerwiseLrDecay = layerwiseLrDecay;
+            b.classWeights = classWeights;
+            b.gradualUnfreezing = gradualUnfreezing;
+            b.regularization = regularization;
+            b.sampler = sampler;
+            b.onNonFinite = onNonFinite;
+            return b;
+        }
+    }
+
+    /** Builds {@link Options}; unset values are the recipe's defaults; the head's learning rate defaults to the body's. */
+    public static final class Builder {
+        private int epochs = 3;
+        private Integer maxSteps;
+        private int batchSize = 32;
+        private int evalBatchSize = 64;
+        private double learningRate = 5e-5;
+        private Double headLearningRate;
+        private double weightDecay = 0.01;
+        private double warmupRatio = 0.1;
+        private dev.finetune4j.recipe.Schedule schedule = dev.finetune4j.recipe.Schedule.LINEAR;
+        private double maxGradNorm = 1.0;
+        private Integer evalEverySteps;
+        private Metric metric = Metric.MACRO_F1;
+        private Integer patience;
+        private double minDelta;
+        private long seed;
+        private Double layerwiseLrDecay;
+        private float[] classWeights;
+        private GradualUnfreezing gradualUnfreezing;
+        private Regularization regularization = Regularization.NONE;
+        private Sampler sampler = Sampler.SHUFFLE;
+        private OnNonFinite onNonFinite = OnNonFinite.STOP;
+
+        private Builder() {}
+
+        public Builder epochs(int v) { epochs = v; return this; }
+        public Builder maxSteps(Integer v) { maxSteps = v; return this; }
+        public Builder batchSize(int v) { batchSize = v; return this; }
+        public Builder evalBatchSize(int v) { evalBatchSize = v; return this; }
+        public Builder learningRate(double v) { learningRate = v; return this; }
+        public Builder headLearningRate(Double v) { headLearningRate = v; return this; }
+        public Builder weightDecay(double v) { weightDecay = v; return this; }
+        public Builder warmupRatio(double v) { warmupRatio = v; return this; }
+        public Builder schedule(dev.finetune4j.recipe.Schedule v) { schedule = v; return this; }
+        public Builder maxGradNorm(double v) { maxGradNorm = v; return this; }
+        public Builder evalEverySteps(Integer v) { evalEverySteps = v; return this; }
+        public Builder metric(Metric v) { metric = v; return this; }
+        public Builder patience(Integer v) { patience = v; return this; }
+        public Builder minDelta(double v) { minDelta = v; return this; }
+        public Builder seed(long v) { seed = v; return this; }
+        public Builder layerwiseLrDecay(Double v) { layerwiseLrDecay = v; return this; }
+        public Builder classWeights(float[] v) { classWeights = v; return this; }
+        public Builder gradualUnfreezing(GradualUnfreezing v) { gradualUnfreezing = v; return this; }
+        public Builder regularization(Regularization v) { regularization = v; return this; }
+        public Builder sampler(Sampler v) { sampler = v; return this; }
+        public Builder onNonFinite(OnNonFinite v) { onNonFinite = v; return this; }
+
+        public Options build() {
+            return new Options(epochs, maxSteps, batchSize, evalBatchSize, learningRate,
+                    headLearningRate != null ? headLearningRate : learningRate, weightDecay, warmupRatio, schedule,
+                    maxGradNorm, evalEverySteps, metric, patience, minDelta, seed, layerwiseLrDecay, classWeights,
+                    gradualUnfreezing, regularization, sampler, onNonFinite);
         }
     }
 

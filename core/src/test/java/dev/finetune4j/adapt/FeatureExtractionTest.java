@@ -63,10 +63,10 @@ class FeatureExtractionTest {
                 FeatureExtraction.freezeBody(model);
                 try (FeatureExtraction.Features f = FeatureExtraction.extract(model, TinyTexts.four(), 2,
                         k == 0 ? Long.MAX_VALUE : 0, dir)) {
-                    TrainingResult r = new Trainer(new Trainer.Options(5, null, 2, 4, 1e-2, 1e-2, 0.0, 0.0,
-                            Schedule.CONSTANT, 1.0, null, Metric.MACRO_F1, null, 0.0, 5, null, null, null,
-                            Trainer.Regularization.NONE)).fit(FeatureExtraction.head(model), f, f, model.labels(),
-                            TrainingListener.none());
+                    TrainingResult r = new Trainer(Trainer.Options.builder().epochs(5).batchSize(2).evalBatchSize(4)
+                            .learningRate(1e-2).headLearningRate(1e-2).weightDecay(0.0).warmupRatio(0.0)
+                            .schedule(Schedule.CONSTANT).maxGradNorm(1.0).metric(Metric.MACRO_F1).seed(5).build())
+                            .fit(FeatureExtraction.head(model), f, f, model.labels(), TrainingListener.none());
                     assertThat(r.epochSeconds()).hasSize(5);
                 }
                 heads[k] = model.parameters().toHost("classifier.weight").data();

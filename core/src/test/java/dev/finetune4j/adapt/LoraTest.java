@@ -32,8 +32,9 @@ class LoraTest {
     }
 
     static void train(SequenceClassifier model, NDManager m, int steps) {
-        new Trainer(new Trainer.Options(10, steps, 4, 8, 1e-2, 1e-2, 0.01, 0.0, Schedule.CONSTANT, 1.0, null,
-                Metric.MACRO_F1, null, 0.0, 1, null, null, null, Trainer.Regularization.NONE))
+        new Trainer(Trainer.Options.builder().epochs(10).maxSteps(steps).batchSize(4).evalBatchSize(8)
+                .learningRate(1e-2).headLearningRate(1e-2).weightDecay(0.01).warmupRatio(0.0)
+                .schedule(Schedule.CONSTANT).maxGradNorm(1.0).metric(Metric.MACRO_F1).seed(1).build())
                 .fit(model, TinyTexts.four(), null, model.labels(), TrainingListener.none());
     }
 

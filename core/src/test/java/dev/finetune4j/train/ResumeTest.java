@@ -26,8 +26,10 @@ class ResumeTest {
 
     /** Dropout on (the generator must repeat), warmup + linear decay (the schedule must continue), L2-SP. */
     static Trainer.Options options(Trainer.GradualUnfreezing gradual, Integer patience) {
-        return new Trainer.Options(4, null, 2, 4, 1e-2, 1e-2, 0.01, 0.25, Schedule.LINEAR, 1.0, null, Metric.LOSS,
-                patience, 0.0, 11, gradual == null ? null : 0.7, null, gradual, new Trainer.Regularization(0, 0, 0.1));
+        return Trainer.Options.builder().epochs(4).batchSize(2).evalBatchSize(4).learningRate(1e-2)
+                .headLearningRate(1e-2).weightDecay(0.01).warmupRatio(0.25).schedule(Schedule.LINEAR).maxGradNorm(1.0)
+                .metric(Metric.LOSS).patience(patience).seed(11).layerwiseLrDecay(gradual == null ? null : 0.7)
+                .gradualUnfreezing(gradual).regularization(new Trainer.Regularization(0, 0, 0.1)).build();
     }
 
     record Run(Map<String, HostTensor> weights, TrainingResult result) {}

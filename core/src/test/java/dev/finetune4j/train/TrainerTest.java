@@ -12,6 +12,8 @@ import dev.finetune4j.model.SequenceClassifier;
 import dev.finetune4j.model.bert.BertConfig;
 import dev.finetune4j.model.bert.BertModel;
 import dev.finetune4j.model.io.HostTensor;
+import dev.finetune4j.recipe.OnNonFinite;
+import dev.finetune4j.recipe.Sampler;
 import dev.finetune4j.recipe.Schedule;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,8 +38,9 @@ class TrainerTest {
     }
 
     static Trainer.Options options(int epochs, Integer patience, Metric metric) {
-        return new Trainer.Options(epochs, null, 8, 16, 0.05, 0.05, 0.0, 0.0, Schedule.CONSTANT, 1.0, null, metric,
-                patience, 0.0, 7, null, null, null, Trainer.Regularization.NONE);
+        return Trainer.Options.builder().epochs(epochs).batchSize(8).evalBatchSize(16).learningRate(0.05)
+                .headLearningRate(0.05).weightDecay(0.0).warmupRatio(0.0).schedule(Schedule.CONSTANT).maxGradNorm(1.0)
+                .metric(metric).patience(patience).seed(7).build();
     }
 
     @Test
@@ -92,8 +95,9 @@ class TrainerTest {
         try (NDManager m = TensorRuntime.newManager();
                 SequenceClassifier model = SequenceClassifier.fromPretrained(m, TINY, BertModel.randomWeights(TINY, 1),
                         "random", Pooling.POOLER, null, null, List.of("a", "b"), 3)) {
-            Trainer.Options o = new Trainer.Options(1, null, 8, 8, 1e-4, 1e-3, 0.01, 0.0, Schedule.LINEAR, 1.0, null,
-                    Metric.MACRO_F1, null, 0.0, 1, 0.5, null, null, Trainer.Regularization.NONE);
+            Trainer.Options o = Trainer.Options.builder().epochs(1).batchSize(8).evalBatchSize(8).learningRate(1e-4)
+                    .headLearningRate(1e-3).weightDecay(0.01).warmupRatio(0.0).schedule(Schedule.LINEAR)
+                    .maxGradNorm(1.0).metric(Metric.MACRO_F1).seed(1).layerwiseLrDecay(0.5).build();
             Map<String, Double> multiplier = new java.util.HashMap<>();
             Map<String, Double> decay = new java.util.HashMap<>();
             for (AdamW.Group g : Trainer.parameterGroups(model, o)) {
@@ -144,8 +148,10 @@ class TrainerTest {
             Map<String, float[]> before = new java.util.HashMap<>();
             model.parameters().all().forEach((k, v) -> before.put(k, v.toFloatArray()));
             // 3 steps, a stage per step: head, then layer 1, then layer 0; the embeddings (stage 3) never thaw.
-            Trainer.Options o = new Trainer.Options(1, 3, 4, 8, 1e-3, 1e-3, 0.0, 0.0, Schedule.CONSTANT, 1.0, null,
-                    Metric.MACRO_F1, null, 0.0, 1, null, null, new Trainer.GradualUnfreezing(1), Trainer.Regularization.NONE);
+            Trainer.Options o = Trainer.Options.builder().epochs(1).maxSteps(3).batchSize(4).evalBatchSize(8)
+                    .learningRate(1e-3).headLearningRate(1e-3).weightDecay(0.0).warmupRatio(0.0)
+                    .schedule(Schedule.CONSTANT).maxGradNorm(1.0).metric(Metric.MACRO_F1).seed(1)
+                    .gradualUnfreezing(new Trainer.GradualUnfreezing(1)).build();
             List<TrainingListener.Unfreeze> seen = new ArrayList<>();
             TrainingListener listener = new TrainingListener() {
                 @Override
@@ -178,8 +184,9 @@ class TrainerTest {
                     .doesNotContain("bert.encoder.layer.1.output.dense.weight", "classifier.weight");
             Map<String, float[]> before = new java.util.HashMap<>();
             model.parameters().all().forEach((k, v) -> before.put(k, v.toFloatArray()));
-            new Trainer(new Trainer.Options(1, 3, 4, 8, 1e-3, 1e-3, 0.01, 0.0, Schedule.CONSTANT, 1.0, null,
-                    Metric.MACRO_F1, null, 0.0, 1, null, null, null, Trainer.Regularization.NONE))
+            new Trainer(Trainer.Options.builder().epochs(1).maxSteps(3).batchSize(4).evalBatchSize(8)
+                    .learningRate(1e-3).headLearningRate(1e-3).weightDecay(0.01).warmupRatio(0.0)
+                    .schedule(Schedule.CONSTANT).maxGradNorm(1.0).metric(Metric.MACRO_F1).seed(1).build())
                     .fit(model, TinyTexts.four(), null, model.labels(), TrainingListener.none());
             for (String name : model.parameters().all().keySet()) {
                 boolean same = java.util.Arrays.equals(before.get(name), model.parameters().get(name).toFloatArray());
@@ -196,8 +203,9 @@ class TrainerTest {
             Map<String, float[]> start = new java.util.HashMap<>();
             model.parameters().all().forEach((k, v) -> start.put(k, v.toFloatArray()));
             int arraysBefore = model.parameters().manager().getManagedArrays().size();
-            new Trainer(new Trainer.Options(30, null, 4, 8, 1e-3, 1e-3, 0.0, 0.0, Schedule.CONSTANT, 1.0, null,
-                    Metric.MACRO_F1, null, 0.0, 1, null, null, null, r))
+            new Trainer(Trainer.Options.builder().epochs(30).batchSize(4).evalBatchSize(8).learningRate(1e-3)
+                    .headLearningRate(1e-3).weightDecay(0.0).warmupRatio(0.0).schedule(Schedule.CONSTANT)
+                    .maxGradNorm(1.0).metric(Metric.MACRO_F1).seed(1).regularization(r).build())
                     .fit(model, TinyTexts.four(), null, model.labels(), TrainingListener.none());
             // Penalty terms are computed on parameters: nothing of them may stay in the model's manager.
             assertThat(model.parameters().manager().getManagedArrays()).hasSize(arraysBefore);
@@ -251,8 +259,10 @@ class TrainerTest {
                     return model.isHead(name);
                 }
             };
-            Trainer.Options o = new Trainer.Options(1, 4, 4, 8, 1e-3, 1e-3, 0.0, 0.0, Schedule.CONSTANT, 1.0, null,
-                    Metric.MACRO_F1, null, 0.0, 1, null, null, null, Trainer.Regularization.NONE);
+            Trainer.Options o = Trainer.Options.builder().epochs(1).maxSteps(4).batchSize(4).evalBatchSize(8)
+                    .learningRate(1e-3).headLearningRate(1e-3).weightDecay(0.0).warmupRatio(0.0)
+                    .schedule(Schedule.CONSTANT).maxGradNorm(1.0).metric(Metric.MACRO_F1).seed(1)
+                    .onNonFinite(OnNonFinite.SKIP).build();
             float[][] weights = new float[5][];
             double[] lrs = new double[5];
             List<Long> skipped = new ArrayList<>();
@@ -279,8 +289,10 @@ class TrainerTest {
 
             poisoned.addAll(List.of(1, 2, 3, 4)); // four in a row: more than the three that are skipped
             calls[0] = 0;
-            Trainer.Options longer = new Trainer.Options(1, 10, 4, 8, 1e-3, 1e-3, 0.0, 0.0, Schedule.CONSTANT, 1.0,
-                    null, Metric.MACRO_F1, null, 0.0, 1, null, null, null, Trainer.Regularization.NONE);
+            Trainer.Options longer = Trainer.Options.builder().epochs(1).maxSteps(10).batchSize(4).evalBatchSize(8)
+                    .learningRate(1e-3).headLearningRate(1e-3).weightDecay(0.0).warmupRatio(0.0)
+                    .schedule(Schedule.CONSTANT).maxGradNorm(1.0).metric(Metric.MACRO_F1).seed(1)
+                    .onNonFinite(OnNonFinite.SKIP).build();
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Trainer(longer).fit(flaky, TinyTexts.four(), null,
                             model.labels(), TrainingListener.none()))
                     .isInstanceOf(Trainer.NumericalFault.class).hasMessageContaining("non-finite steps in a row");
@@ -289,9 +301,10 @@ class TrainerTest {
             poisoned.clear();
             poisoned.add(2);
             calls[0] = 0;
-            Trainer.Options stop = new Trainer.Options(1, 4, 4, 8, 1e-3, 1e-3, 0.0, 0.0, Schedule.CONSTANT, 1.0, null,
-                    Metric.MACRO_F1, null, 0.0, 1, null, null, null, Trainer.Regularization.NONE,
-                    dev.finetune4j.recipe.Sampler.SHUFFLE, dev.finetune4j.recipe.OnNonFinite.STOP);
+            Trainer.Options stop = Trainer.Options.builder().epochs(1).maxSteps(4).batchSize(4).evalBatchSize(8)
+                    .learningRate(1e-3).headLearningRate(1e-3).weightDecay(0.0).warmupRatio(0.0)
+                    .schedule(Schedule.CONSTANT).maxGradNorm(1.0).metric(Metric.MACRO_F1).seed(1)
+                    .sampler(Sampler.SHUFFLE).onNonFinite(OnNonFinite.STOP).build();
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Trainer(stop).fit(flaky, TinyTexts.four(), null,
                             model.labels(), TrainingListener.none()))
                     .isInstanceOf(dev.finetune4j.UserError.class)
@@ -335,10 +348,7 @@ class TrainerTest {
                             BertModel.randomWeights(TINY, 1), "random", Pooling.CLS, 0.0, 0.0, List.of("a", "b"), 3)) {
                 FeatureExtraction.freezeBody(model);
                 Trainer.Options o = options(2, null, Metric.MACRO_F1);
-                o = new Trainer.Options(o.epochs(), o.maxSteps(), o.batchSize(), o.evalBatchSize(), o.learningRate(),
-                        o.headLearningRate(), o.weightDecay(), o.warmupRatio(), o.schedule(), o.maxGradNorm(),
-                        o.evalEverySteps(), o.metric(), o.patience(), o.minDelta(), o.seed(), o.layerwiseLrDecay(),
-                        o.classWeights(), o.gradualUnfreezing(), o.regularization(), sampler, o.onNonFinite());
+                o = o.toBuilder().sampler(sampler).build();
                 TrainingResult r = new Trainer(o).fit(FeatureExtraction.head(model), recording, null, model.labels(),
                         TrainingListener.none());
                 assertThat(r.steps()).isEqualTo(2 * 4);
