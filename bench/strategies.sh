@@ -41,20 +41,26 @@ for recipe in "$@"; do
   # shellcheck disable=SC2086
   "$SRC/ft4j" train "$SRC/$recipe" --output "$OUT/$name" ${FT4J_ARGS:-} > "$OUT/$name.log" 2>&1 \
     || { tail -5 "$OUT/$name.log" >&2; exit 1; }
+  git -C "$SRC" rev-parse --short HEAD > "$OUT/$name.commit"
   runs+=("$OUT/$name")
 done
+# ALL=1: tabulate every run under bench/out/strategies (e.g. rows measured by earlier invocations).
+if [[ -n "${ALL:-}" ]]; then
+  runs=()
+  for d in "$OUT"/*/; do [[ -f "$d/metrics.json" ]] && runs+=("${d%/}"); done
+fi
 python3 - "$commit" "${runs[@]}" <<'PY' | tee "$OUT/table.md"
 import json, sys
 commit, dirs = sys.argv[1], sys.argv[2:]
-print(f"Measured at commit {commit[:10]} by bench/strategies.sh.\n")
+print(f"Measured by bench/strategies.sh (commit of each run in the last column).\n")
 by_set = {}
 for d in dirs:
     by_set.setdefault(d.split('/')[-1].split('-')[0], []).append(d)
 for data_set, ds in by_set.items():
     print(f"### {data_set}\n")
     print("| run | strategy | test macro-F1 | test accuracy | trainable / total parameters | wall time | peak RSS |"
-          " forgetting (cosine) | feature cache speed-up |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+          " forgetting (cosine) | feature cache speed-up | commit |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     for d in ds:
         m = json.load(open(d + "/metrics.json"))
         t, tr, res = m["test"], m["train"], m.get("resources", {})
@@ -65,6 +71,6 @@ for data_set, ds in by_set.items():
         print(f"| {d.split('/')[-1]} | {tr['strategy']['type']} | {t['macro_f1']:.4f} | {t['accuracy']:.4f} | "
               f"{tr['trainable_parameters']:,} / {tr['total_parameters']:,} | {res.get('wall_seconds', 0):.0f} s | "
               f"{res.get('peak_rss_mb', -1):,} MB | {'1.0 (frozen)' if forgetting is None else f'{forgetting:.3f}'} | "
-              f"{speedup} |")
+              f"{speedup} | {open(d + '.commit').read().strip() if __import__('os').path.exists(d + '.commit') else commit[:7]} |")
     print()
 PY

@@ -4,7 +4,10 @@ package dev.finetune4j.recipe;
 public enum OnNonFinite {
     /** Stop the run with a message; checkpoints written so far stay. */
     STOP,
-    /** Skip the step (weights and optimizer state unchanged) and halve the learning rate from then on. */
+    /**
+     * Skip the step (weights and optimizer state unchanged); a second such step within 100 steps
+     * halves the learning rate from then on; more than 3 in a row stop the run.
+     */
     SKIP;
 
     public String recipeName() {

@@ -388,6 +388,13 @@ public final class FineTune {
     private String fingerprint(ResolvedModelFiles files) {
         Map<String, Object> p = new LinkedHashMap<>(Provenance.of(recipe, files, 0));
         p.keySet().retainAll(List.of("seed", "model", "data"));
+        // Files by content, not by where this checkout happens to be.
+        Map<String, Object> data = new LinkedHashMap<>((Map<String, Object>) p.get("data"));
+        data.replaceAll((k, v) -> ((Map<String, Object>) v).get("sha256"));
+        p.put("data", data);
+        Map<String, Object> model = new LinkedHashMap<>((Map<String, Object>) p.get("model"));
+        model.keySet().retainAll(List.of("weights_sha256", "tokenizer_sha256"));
+        p.put("model", model);
         Map<String, Object> resolved = new LinkedHashMap<>(recipe.resolved());
         Map<String, Object> train = new LinkedHashMap<>((Map<String, Object>) resolved.get("train"));
         train.remove("on_non_finite"); // may change on resume: that is how a diverged run continues

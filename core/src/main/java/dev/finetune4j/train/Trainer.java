@@ -104,7 +104,7 @@ public final class Trainer {
         private GradualUnfreezing gradualUnfreezing;
         private Regularization regularization = Regularization.NONE;
         private Sampler sampler = Sampler.SHUFFLE;
-        private OnNonFinite onNonFinite = OnNonFinite.STOP;
+        private OnNonFinite onNonFinite = OnNonFinite.SKIP;
 
         private Builder() {}
 
@@ -267,13 +267,19 @@ public final class Trainer {
                     if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
                         // The optimizer did not apply this step: stop, or skip it and back off the learning rate.
                         p.skipped++;
+                        if (!optimizer.lastNonFiniteGradients().isEmpty()) {
+                            System.err.println("non-finite gradients at step " + (p.step + 1) + ": "
+                                    + String.join("; ", optimizer.lastNonFiniteGradients()));
+                        }
                         if (options.onNonFinite() == OnNonFinite.STOP) {
                             throw new NumericalFault(p.step, loss, norm, false, lastCheckpoint(checkpoints));
                         }
                         if (++p.consecutiveSkips > MAX_CONSECUTIVE_SKIPS) {
                             throw new NumericalFault(p.step, loss, norm, true, lastCheckpoint(checkpoints));
                         }
-                        p.lrScale *= 0.5;
+                        // An isolated glitch costs nothing more; a second one within 100 steps halves the LR.
+                        if (p.lastSkip >= 0 && p.step - p.lastSkip <= 100) p.lrScale *= 0.5;
+                        p.lastSkip = p.step;
                         listener.onSkippedStep(p.step, loss, norm);
                     } else {
                         p.consecutiveSkips = 0;
@@ -334,7 +340,7 @@ public final class Trainer {
 
     /** Where a run stands: what a checkpoint records besides tensors ({@link TrainerState}). */
     private static final class Progress {
-        long step, examples;
+        long step, examples, lastSkip = -1;
         int epoch, batchInEpoch, stage = -1, skipped, consecutiveSkips, lossCount;
         boolean stop;
         double trainNanos, lossSum, epochSecondsSoFar, lrScale = 1.0;
@@ -351,7 +357,8 @@ public final class Trainer {
         }
 
         TrainerState state(EarlyStopping stopper, AdamW optimizer) {
-            return new TrainerState(step, epoch, batchInEpoch, stage, stop, skipped, consecutiveSkips, lrScale, trainNanos,
+            return new TrainerState(step, epoch, batchInEpoch, stage, stop, skipped, consecutiveSkips, lrScale, lastSkip,
+                    trainNanos,
                     examples, lossSum, lossCount, epochSecondsSoFar, epochLosses, epochSeconds, evaluations, unfreezes,
                     stopper.best(), stopper.bestStep(), stopper.evaluationsWithoutImprovement(),
                     optimizer.stepCount(), optimizer.parameterSteps());
@@ -366,6 +373,7 @@ public final class Trainer {
             skipped = s.skipped();
             consecutiveSkips = s.consecutiveSkips();
             lrScale = s.lrScale();
+            lastSkip = s.lastSkip();
             trainNanos = s.trainNanos();
             examples = s.examples();
             lossSum = s.epochLossSum();

@@ -19,6 +19,7 @@ public record TrainerState(
         int skipped,
         int consecutiveSkips,
         double lrScale,
+        long lastSkip,
         double trainNanos,
         long examples,
         double epochLossSum,

@@ -285,8 +285,25 @@ class TrainerTest {
             assertThat(weights[4]).isNotEqualTo(weights[3]);
             for (float w : weights[4]) assertThat(Float.isFinite(w)).isTrue();
             assertThat(lrs[3]).isEqualTo(1e-3); // the skipped step itself
-            assertThat(lrs[4]).as("halved after a skipped step").isEqualTo(5e-4);
+            assertThat(lrs[4]).as("an isolated skipped step keeps the learning rate").isEqualTo(1e-3);
 
+            // A second one within 100 steps halves it from then on.
+            poisoned.clear();
+            poisoned.addAll(List.of(1, 3));
+            calls[0] = 0;
+            double[] lrs2 = new double[7];
+            Trainer.Options six = o.toBuilder().maxSteps(6).build();
+            new Trainer(six).fit(flaky, TinyTexts.four(), null, model.labels(), new TrainingListener() {
+                @Override
+                public void onStep(Step s) {
+                    lrs2[(int) s.step()] = s.learningRate();
+                }
+            });
+            assertThat(lrs2[4]).isEqualTo(1e-3); // the second skipped step
+            assertThat(lrs2[5]).isEqualTo(5e-4);
+            assertThat(lrs2[6]).isEqualTo(5e-4);
+
+            poisoned.clear();
             poisoned.addAll(List.of(1, 2, 3, 4)); // four in a row: more than the three that are skipped
             calls[0] = 0;
             Trainer.Options longer = Trainer.Options.builder().epochs(1).maxSteps(10).batchSize(4).evalBatchSize(8)
@@ -297,7 +314,7 @@ class TrainerTest {
                             model.labels(), TrainingListener.none()))
                     .isInstanceOf(Trainer.NumericalFault.class).hasMessageContaining("non-finite steps in a row");
 
-            // on_non_finite: stop (the recipe's default) ends the run at the first one, with the way out.
+            // on_non_finite: stop ends the run at the first one, with the way out.
             poisoned.clear();
             poisoned.add(2);
             calls[0] = 0;
