@@ -35,7 +35,8 @@ final class TuneCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Study study = new Study(tuneFile, overrides, System.out);
-        String name = dev.finetune4j.recipe.RecipeLoader.load(tuneFile, overrides).name();
+        String name = dev.finetune4j.recipe.RecipeLoader.load(tuneFile,
+                overrides.stream().filter(o -> !o.startsWith("search.")).toList()).name();
         Path out = output != null ? output : Path.of("runs", name + "-tune");
         System.out.printf("tune %s -> %s%n", tuneFile, out);
         Study.Outcome o = study.run(out, trials, parallel, !noBest);
