@@ -58,6 +58,14 @@ final class ConsoleProgress implements TrainingListener {
     }
 
     @Override
+    public void onNonFiniteGradients(long step, java.util.List<String> parameters) {
+        if (bar != null) bar.pause();
+        out.printf("%snon-finite gradients at step %d in %d parameter(s): %s%n", bar != null ? "\n" : "", step + 1,
+                parameters.size(), String.join("; ", parameters));
+        if (bar != null) bar.resume();
+    }
+
+    @Override
     public void onSkippedStep(long step, double loss, double gradNorm) {
         if (bar != null) bar.pause();
         out.printf("%swarning: step %d skipped (loss %s, gradient norm %s not finite); weights unchanged%n",

@@ -267,9 +267,8 @@ public final class Trainer {
                     if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
                         // The optimizer did not apply this step: stop, or skip it and back off the learning rate.
                         p.skipped++;
-                        if (!optimizer.lastNonFiniteGradients().isEmpty()) {
-                            System.err.println("non-finite gradients at step " + (p.step + 1) + ": "
-                                    + String.join("; ", optimizer.lastNonFiniteGradients()));
+                        if (Double.isFinite(loss) && !optimizer.lastNonFiniteGradients().isEmpty()) {
+                            listener.onNonFiniteGradients(p.step, optimizer.lastNonFiniteGradients());
                         }
                         if (options.onNonFinite() == OnNonFinite.STOP) {
                             throw new NumericalFault(p.step, loss, norm, false, lastCheckpoint(checkpoints));

@@ -17,6 +17,12 @@ public interface TrainingListener {
 
     default void onUnfreeze(Unfreeze unfreeze) {}
 
+    /**
+     * Which parameters' gradients held NaN or infinite values at {@code step} (one line each, with
+     * counts and the largest finite magnitude); called before {@link #onSkippedStep} or the stop.
+     */
+    default void onNonFiniteGradients(long step, java.util.List<String> parameters) {}
+
     /** The loss or the gradient of a step was not finite: the step was not applied. */
     default void onSkippedStep(long step, double loss, double gradNorm) {}
 
