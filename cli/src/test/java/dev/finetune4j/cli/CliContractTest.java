@@ -4,18 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.finetune4j.model.bert.BertConfig;
-import dev.finetune4j.model.bert.BertModel;
-import dev.finetune4j.model.io.HfConfig;
-import dev.finetune4j.model.io.ModelCatalog;
-import dev.finetune4j.model.io.SafeTensors;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,15 +43,7 @@ class CliContractTest {
 
     @BeforeAll
     static void trainOnce() throws Exception {
-        Path model = tmp.resolve("tiny-bert");
-        Files.createDirectories(model);
-        BertConfig tiny = BertConfig.tiny(30522);
-        HfConfig.write(model, tiny, Map.of());
-        SafeTensors.write(model.resolve("model.safetensors"), BertModel.randomWeights(tiny, 1), Map.of());
-        Files.copy(ModelCatalog.resolve(ModelCatalog.find("all-minilm-l6-v2")).tokenizerJson(),
-                model.resolve("tokenizer.json"));
-        List<String> mails = Files.readAllLines(Path.of("../examples/spam/emails.jsonl")).subList(0, 120);
-        Files.write(tmp.resolve("mails.jsonl"), mails);
+        TinyRun.write(tmp, 120);
         recipe = tmp.resolve("recipe.yaml");
         Files.writeString(recipe, String.join("\n",
                 "name: tiny",

@@ -108,6 +108,20 @@ public final class FeatureExtraction {
         /** The cache's size in bytes. */
         long bytes();
 
+        /** Class index per example (the cache's own array: do not modify). */
+        @Override
+        int[] labels();
+
+        @Override
+        default int size() {
+            return labels().length;
+        }
+
+        @Override
+        default int label(int i) {
+            return labels()[i];
+        }
+
         @Override
         default int length(int i) {
             return 1;
@@ -119,16 +133,6 @@ public final class FeatureExtraction {
 
     /** Body outputs kept on the heap. */
     public record CachedFeatures(float[][] features, int[] labels) implements Features {
-        @Override
-        public int size() {
-            return labels.length;
-        }
-
-        @Override
-        public int label(int i) {
-            return labels[i];
-        }
-
         @Override
         public NDArray collate(NDManager step, int[] indices) {
             int h = features[0].length;
@@ -196,13 +200,8 @@ public final class FeatureExtraction {
         }
 
         @Override
-        public int size() {
-            return labels.length;
-        }
-
-        @Override
-        public int label(int i) {
-            return labels[i];
+        public int[] labels() {
+            return labels;
         }
 
         @Override

@@ -112,8 +112,10 @@ public final class FineTune {
 
         // Model: pre-trained body + new head.
         ResolvedModelFiles files = ModelSource.resolve(recipe.model(), recipe.baseDir());
+        // Hashes the weights and data files once; the resume fingerprint and the feature cache key reuse it.
+        Map<String, Object> provenance = Provenance.of(recipe, files, started);
         Checkpoints checkpoints = new Checkpoints(outputDir.resolve("checkpoints"), tc.checkpointEverySteps(),
-                tc.keepCheckpoints(), fingerprint(files), log);
+                tc.keepCheckpoints(), fingerprint(provenance), log);
         Checkpoints.Loaded resumeFrom = null;
         if (resume) {
             resumeFrom = checkpoints.latest().orElse(null);
@@ -164,7 +166,7 @@ public final class FineTune {
                         model.parameters().count(true), total);
                 long t0 = System.nanoTime();
                 long heapLimit = FeatureExtraction.defaultHeapLimitBytes();
-                String cacheKey = featureCacheDir == null ? null : Provenance.sha256((Provenance.sha256(files.weights())
+                String cacheKey = featureCacheDir == null ? null : Provenance.sha256((weightsSha256(provenance)
                         + recipe.head().pooling() + dc.maxLength()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 try (FeatureExtraction.Features trainFeatures = featureCacheDir != null
                                 ? FeatureExtraction.extractOrLoad(model, trainSet, tc.evalBatchSize(),
@@ -233,7 +235,6 @@ public final class FineTune {
                 log.printf("forgetting: mean cosine of fine-tuned to pre-trained sentence embeddings %.4f%n",
                         forgetting.get("mean_cosine_to_pretrained"));
             }
-            Map<String, Object> provenance = Provenance.of(recipe, files, started);
             Map<String, Object> metrics = new LinkedHashMap<>();
             metrics.put("test", testReport == null ? null : testReport.toMap());
             metrics.put("validation", validationReport == null ? null : validationReport.toMap());
@@ -383,10 +384,15 @@ public final class FineTune {
         return m;
     }
 
+    @SuppressWarnings("unchecked")
+    private static String weightsSha256(Map<String, Object> provenance) {
+        return (String) ((Map<String, Object>) provenance.get("model")).get("weights_sha256");
+    }
+
     /** What a checkpoint must have been made from to be resumed: the recipe as resolved, the model and data by hash. */
     @SuppressWarnings("unchecked")
-    private String fingerprint(ResolvedModelFiles files) {
-        Map<String, Object> p = new LinkedHashMap<>(Provenance.of(recipe, files, 0));
+    private String fingerprint(Map<String, Object> provenance) {
+        Map<String, Object> p = new LinkedHashMap<>(provenance);
         p.keySet().retainAll(List.of("seed", "model", "data"));
         // Files by content, not by where this checkout happens to be.
         Map<String, Object> data = new LinkedHashMap<>((Map<String, Object>) p.get("data"));

@@ -208,7 +208,6 @@ public final class Trainer {
         engine.setRandomSeed(Long.hashCode(options.seed()));
 
         Progress p = new Progress();
-        Map<String, HostTensor> bestWeights = null;
         listener.onStart(totalSteps, options.epochs(), train.size());
         try (NDManager base = TensorRuntime.newManager();
                 AdamW optimizer = new AdamW(params, parameterGroups(model, options), 0.9, 0.999, 1e-8)) {
@@ -222,7 +221,7 @@ public final class Trainer {
                 optimizer.setGroups(parameterGroups(model, options));
                 optimizer.restore(resumeFrom.moments(), s.parameterSteps(), s.optimizerSteps());
                 stopper.restore(s.bestMetric(), s.bestStep(), s.evaluationsWithoutImprovement());
-                bestWeights = resumeFrom.best();
+                p.bestWeights = resumeFrom.best();
             }
             // A partly done epoch is finished even when the step budget is spent (its loss, its evaluation).
             while (!p.stop && (p.step < totalSteps || p.batchInEpoch > 0)) {
@@ -295,11 +294,7 @@ public final class Trainer {
                     boolean evalNow = options.evalEverySteps() != null
                             && (p.step % options.evalEverySteps() == 0 || p.step == totalSteps);
                     if (validate && evalNow) {
-                        TrainingListener.Evaluation ev = evaluate(model, validation, labels, stopper, p.step, p.epoch);
-                        p.evaluations.add(ev);
-                        listener.onEvaluation(ev);
-                        if (ev.improved()) bestWeights = snapshot(params, gradual);
-                        if (ev.stopping()) {
+                        if (validateAndRecord(model, validation, labels, stopper, p, listener, gradual)) {
                             p.stop = true;
                             break;
                         }
@@ -308,33 +303,46 @@ public final class Trainer {
                             && p.step % checkpoints.everySteps() == 0) {
                         p.epochSecondsSoFar += (System.nanoTime() - epochStart) / 1e9;
                         epochStart = System.nanoTime();
-                        checkpoints.save(p.state(stopper, optimizer), snapshot(params, gradual),
-                                optimizer.momentsToHost(), bestWeights);
+                        save(checkpoints, p, stopper, optimizer, params, gradual);
                     }
                 }
                 p.epochLosses.add(p.lossCount == 0 ? Double.NaN : p.lossSum / p.lossCount);
                 if (!p.stop && validate && options.evalEverySteps() == null) {
-                    TrainingListener.Evaluation ev = evaluate(model, validation, labels, stopper, p.step, p.epoch);
-                    p.evaluations.add(ev);
-                    listener.onEvaluation(ev);
-                    if (ev.improved()) bestWeights = snapshot(params, gradual);
-                    p.stop = ev.stopping();
+                    p.stop = validateAndRecord(model, validation, labels, stopper, p, listener, gradual);
                 }
                 p.epochSeconds.add(p.epochSecondsSoFar + (System.nanoTime() - epochStart) / 1e9);
                 p.nextEpoch();
                 if (checkpoints != null && (checkpoints.everySteps() == null || p.stop)) {
-                    checkpoints.save(p.state(stopper, optimizer), snapshot(params, gradual), optimizer.momentsToHost(),
-                            bestWeights);
+                    save(checkpoints, p, stopper, optimizer, params, gradual);
                 }
             }
         }
-        if (bestWeights != null) params.copyFrom(bestWeights);
+        if (p.bestWeights != null) params.copyFrom(p.bestWeights);
         TrainingResult result = new TrainingResult(p.step, p.epoch, validate ? stopper.bestStep() : p.step,
                 validate ? stopper.best() : Double.NaN, p.stop, p.trainNanos / 1e9,
                 p.trainNanos == 0 ? 0 : p.examples / (p.trainNanos / 1e9), p.evaluations, p.epochLosses,
                 p.epochSeconds, p.unfreezes, p.skipped);
         listener.onEnd(result);
         return result;
+    }
+
+    /**
+     * Evaluates on validation, records the evaluation and, when it is the best so far, a copy of the
+     * weights (all of them when frozen ones may thaw later); returns whether early stopping says stop.
+     */
+    private <B> boolean validateAndRecord(TrainableModel<B> model, LabelledInputs<B> validation, List<String> labels,
+            EarlyStopping stopper, Progress p, TrainingListener listener, boolean allWeights) {
+        TrainingListener.Evaluation ev = evaluate(model, validation, labels, stopper, p.step, p.epoch);
+        p.evaluations.add(ev);
+        listener.onEvaluation(ev);
+        if (ev.improved()) p.bestWeights = snapshot(model.parameters(), allWeights);
+        return ev.stopping();
+    }
+
+    private static void save(Checkpoints checkpoints, Progress p, EarlyStopping stopper, AdamW optimizer,
+            ParameterStore params, boolean allWeights) {
+        checkpoints.save(p.state(stopper, optimizer), snapshot(params, allWeights), optimizer.momentsToHost(),
+                p.bestWeights);
     }
 
     /** Where a run stands: what a checkpoint records besides tensors ({@link TrainerState}). */
@@ -346,6 +354,7 @@ public final class Trainer {
         List<Double> epochLosses = new ArrayList<>(), epochSeconds = new ArrayList<>();
         List<TrainingListener.Evaluation> evaluations = new ArrayList<>();
         List<TrainingListener.Unfreeze> unfreezes = new ArrayList<>();
+        Map<String, HostTensor> bestWeights; // the best evaluation's, restored at the end; null until one
 
         void nextEpoch() {
             epoch++;
@@ -508,8 +517,8 @@ public final class Trainer {
     }
 
     private static String lastCheckpoint(Checkpoints checkpoints) {
-        if (checkpoints == null || checkpoints.list().isEmpty()) return null;
-        return checkpoints.list().get(0).toString();
+        List<java.nio.file.Path> saved = checkpoints == null ? List.of() : checkpoints.list();
+        return saved.isEmpty() ? null : saved.get(0).toString();
     }
 
     /** The loss or gradient norm went NaN or infinite and the run cannot continue as configured. */

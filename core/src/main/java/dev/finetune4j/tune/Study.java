@@ -172,8 +172,9 @@ public final class Study {
                     values.add(v);
                     long step = values.size(); // the n-th evaluation: an epoch unless eval_every_steps is set
                     store.report(trial.number(), step, v);
-                    Trial now = store.trials().stream().filter(t -> t.number() == trial.number()).findFirst().orElseThrow();
-                    if (pruner.prune(now, step, store.trials(), config.direction())) throw new Pruned();
+                    List<Trial> all = store.trials();
+                    Trial now = all.stream().filter(t -> t.number() == trial.number()).findFirst().orElseThrow();
+                    if (pruner.prune(now, step, all, config.direction())) throw new Pruned();
                 }
             };
             try (PrintStream trialLog = quietLog(dir.resolve("train.log"))) {
@@ -304,9 +305,5 @@ public final class Study {
                     r.get("seconds") == null ? "-" : String.format("%.0f", (Double) r.get("seconds")), r.get("params")));
         }
         return sb.toString();
-    }
-
-    static Map<String, Object> copy(Map<String, Object> m) {
-        return new LinkedHashMap<>(m);
     }
 }

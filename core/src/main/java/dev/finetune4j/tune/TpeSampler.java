@@ -63,8 +63,8 @@ public final class TpeSampler implements Sampler {
             else if (t.state() == Trial.State.PRUNED && t.lastIntermediate() != null) pruned.add(t);
         }
         complete.sort(Comparator.comparingDouble((Trial t) -> direction.loss(t.value())).thenComparingInt(Trial::number));
-        pruned.sort(Comparator.comparingLong((Trial t) -> -((java.util.TreeMap<Long, Double>) new java.util.TreeMap<>(
-                t.intermediate())).lastKey()).thenComparingDouble(t -> direction.loss(t.lastIntermediate())));
+        pruned.sort(Comparator.comparingLong((Trial t) -> -t.lastStep())
+                .thenComparingDouble(t -> direction.loss(t.lastIntermediate())));
         List<Trial> out = new ArrayList<>(complete);
         out.addAll(pruned);
         return out;

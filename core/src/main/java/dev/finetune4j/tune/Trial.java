@@ -15,8 +15,13 @@ public record Trial(int number, Map<String, Object> params, State state, Double 
         intermediate = java.util.Collections.unmodifiableMap(new TreeMap<>(intermediate));
     }
 
+    /** The step of the last intermediate value, or null. */
+    public Long lastStep() {
+        return intermediate.isEmpty() ? null : java.util.Collections.max(intermediate.keySet());
+    }
+
     /** The last intermediate value, or null. */
     public Double lastIntermediate() {
-        return intermediate.isEmpty() ? null : ((TreeMap<Long, Double>) new TreeMap<>(intermediate)).lastEntry().getValue();
+        return intermediate.isEmpty() ? null : intermediate.get(lastStep());
     }
 }
