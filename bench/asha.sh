@@ -1,28 +1,48 @@
 #!/usr/bin/env bash
 # ASHA vs no pruning on a real study (examples/spam/tune.yaml: frozen MiniLM, TPE, 30 trials of up to
-# 27 epochs): best validation macro-F1 and the training epochs each study spent.
-#   bench/asha.sh            writes bench/out/asha-{none,asha}/ and prints a table
+# 27 epochs): best validation macro-F1, the training epochs each study spent, and resident memory
+# after each trial (growth across 30 trials in one JVM). A third study repeats the unpruned one with
+# --parallel 2 to measure what running trials side by side gains.
+#   bench/asha.sh            writes bench/out/asha/{none,asha,none-parallel2}/ and prints a table
+# Runs a snapshot of HEAD (built under bench/out/asha/src) so that work in this checkout cannot change
+# what is measured; run nothing else on the machine meanwhile (the studies time themselves).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rm -f bench/out/asha-times.txt.new
-for pruner in none asha; do
-  out=bench/out/asha-$pruner
+OUT="$PWD/bench/out/asha"
+SRC="$OUT/src"
+mkdir -p "$OUT"
+commit=$(git rev-parse HEAD)
+[[ -n "$(git status --porcelain -- core cli examples pom.xml)" ]] && \
+  echo "asha: uncommitted changes in this checkout are NOT measured; measuring HEAD $commit" >&2
+rm -rf "$SRC"
+git worktree prune
+git worktree add --detach -q "$SRC" "$commit"
+trap 'git worktree remove --force "$SRC" 2>/dev/null || true' EXIT
+"$SRC/ft4j" models > /dev/null
+echo "$commit" > "$OUT/commit"
+rm -f "$OUT/times.txt"
+for study in none asha none-parallel2; do
+  pruner=${study%%-*}
+  parallel=1; [[ $study == *parallel2 ]] && parallel=2
+  out="$OUT/$study"
   rm -rf "$out"
-  # The frozen body's features depend only on the model and the data: reuse the first study's.
-  [[ -d bench/out/asha-none/features && $pruner != none ]] && mkdir -p "$out" && cp -r bench/out/asha-none/features "$out/"
+  # The frozen body's features depend only on the model and the data: later studies reuse the first's.
+  [[ $study != none ]] && mkdir -p "$out" && cp -r "$OUT/none/features" "$out/"
+  echo "== $(date -u +%H:%M:%S) $study" >&2
   start=$(date +%s)
-  ./ft4j tune examples/spam/tune.yaml --output "$out" --set search.pruner=$pruner --no-best > "$out.log" 2>&1 \
-    || { tail -5 "$out.log"; exit 1; }
-  echo "$pruner $(( $(date +%s) - start ))" >> bench/out/asha-times.txt.new
+  "$SRC/ft4j" tune "$SRC/examples/spam/tune.yaml" --output "$out" --set search.pruner=$pruner \
+    --parallel $parallel --no-best > "$out.log" 2>&1 || { tail -5 "$out.log"; exit 1; }
+  echo "$study $(( $(date +%s) - start ))" >> "$OUT/times.txt"
 done
-mv bench/out/asha-times.txt.new bench/out/asha-times.txt
-python3 - <<'PY'
-import json
-times = dict(l.split() for l in open("bench/out/asha-times.txt"))
-print("| pruner | trials complete / pruned | best validation macro-F1 | epochs trained (all trials) | trial time | wall time |")
-print("| --- | ---: | ---: | ---: | ---: | ---: |")
-for p in ("none", "asha"):
-    s = json.load(open(f"bench/out/asha-{p}/summary.json"))
+python3 - "$OUT" <<'PY'
+import json, sys
+out = sys.argv[1]
+times = dict(l.split() for l in open(f"{out}/times.txt"))
+print("| study | trials complete / pruned | best validation macro-F1 | epochs trained (all trials) | trial time (sum) | wall time | RSS after trial 1 / last / max |")
+print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+for p in ("none", "asha", "none-parallel2"):
+    s = json.load(open(f"{out}/{p}/summary.json"))
     print(f"| {p} | {s['complete']} / {s['pruned']} | {s['best_value']:.4f} | {s['evaluations_run']} | "
-          f"{s['trial_seconds']:.0f} s | {times[p]} s |")
+          f"{s['trial_seconds']:.0f} s | {times[p]} s | {s['rss_mb_after_first_trial']} / "
+          f"{s['rss_mb_after_last_trial']} / {s['rss_mb_max_after_trial']} MB |")
 PY

@@ -60,6 +60,7 @@ public final class FineTune {
 
     private boolean evaluateTest = true;
     private boolean export = true;
+    private boolean writeCheckpoints = true;
     private Path featureCacheDir;
 
     public FineTune(Recipe recipe, PrintStream log) {
@@ -69,11 +70,13 @@ public final class FineTune {
 
     /**
      * For tuning trials: no test evaluation and no model export (only the chosen trial gets them),
-     * and feature-extraction features shared through files in {@code featureCacheDir} (null: none).
+     * no checkpoints (an interrupted trial is retried from its start), and feature-extraction
+     * features shared through files in {@code featureCacheDir} (null: none).
      */
     public FineTune forTrial(Path featureCacheDir) {
         this.evaluateTest = false;
         this.export = false;
+        this.writeCheckpoints = false;
         this.featureCacheDir = featureCacheDir;
         return this;
     }
@@ -168,23 +171,33 @@ public final class FineTune {
                 long heapLimit = FeatureExtraction.defaultHeapLimitBytes();
                 String cacheKey = featureCacheDir == null ? null : Provenance.sha256((weightsSha256(provenance)
                         + recipe.head().pooling() + dc.maxLength()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                try (FeatureExtraction.Features trainFeatures = featureCacheDir != null
-                                ? FeatureExtraction.extractOrLoad(model, trainSet, tc.evalBatchSize(),
-                                        featureCacheDir.resolve(cacheKey.substring(0, 16) + "-" + trainSet.digest().substring(0, 16) + ".f32"))
+                Path trainCache = cacheKey == null ? null
+                        : featureCacheDir.resolve(cacheKey.substring(0, 16) + "-" + trainSet.digest().substring(0, 16) + ".f32");
+                Path validationCache = cacheKey == null ? null
+                        : featureCacheDir.resolve(cacheKey.substring(0, 16) + "-" + validationSet.digest().substring(0, 16) + ".f32");
+                boolean shared = cacheKey != null && java.nio.file.Files.isRegularFile(trainCache)
+                        && java.nio.file.Files.isRegularFile(validationCache);
+                try (FeatureExtraction.Features trainFeatures = trainCache != null
+                                ? FeatureExtraction.extractOrLoad(model, trainSet, tc.evalBatchSize(), trainCache)
                                 : FeatureExtraction.extract(model, trainSet, tc.evalBatchSize(), heapLimit, outputDir);
-                        FeatureExtraction.Features validationFeatures = featureCacheDir != null
-                                ? FeatureExtraction.extractOrLoad(model, validationSet, tc.evalBatchSize(),
-                                        featureCacheDir.resolve(cacheKey.substring(0, 16) + "-" + validationSet.digest().substring(0, 16) + ".f32"))
+                        FeatureExtraction.Features validationFeatures = validationCache != null
+                                ? FeatureExtraction.extractOrLoad(model, validationSet, tc.evalBatchSize(), validationCache)
                                 : FeatureExtraction.extract(model, validationSet, tc.evalBatchSize(), heapLimit, outputDir)) {
                     double extractSeconds = (System.nanoTime() - t0) / 1e9;
-                    log.printf("features: body run once over train and validation in %.1f s; %.1f MB cached %s%n",
-                            extractSeconds, (trainFeatures.bytes() + validationFeatures.bytes()) / 1e6,
-                            trainFeatures.store().equals("disk") ? "on disk in " + outputDir : "in memory");
+                    if (shared) {
+                        log.printf("features: loaded from %s in %.2f s (computed by an earlier trial)%n", featureCacheDir,
+                                extractSeconds);
+                    } else {
+                        log.printf("features: body run once over train and validation in %.1f s; %.1f MB cached %s%n",
+                                extractSeconds, (trainFeatures.bytes() + validationFeatures.bytes()) / 1e6,
+                                trainFeatures.store().equals("disk") ? "on disk in " + outputDir : "in memory");
+                    }
                     trainable = model.parameters().count(true);
                     result = trainer.fit(FeatureExtraction.head(model), trainFeatures, validationFeatures,
-                            labels.names(), listener, checkpoints, resumeFrom);
+                            labels.names(), listener, writeCheckpoints ? checkpoints : null, resumeFrom);
                     featureCache = featureCacheSummary(trainFeatures, validationFeatures, extractSeconds, result);
-                    if (featureCache.get("speedup") != null) {
+                    featureCache.put("loaded_from_shared_cache", shared);
+                    if (featureCache.get("speedup") != null && !shared) {
                         log.printf("features: first epoch (body + head) %.2f s, later epochs (head only) %.3f s each:"
                                 + " %.0fx faster%n", featureCache.get("first_epoch_seconds"),
                                 featureCache.get("later_epoch_seconds_mean"), featureCache.get("speedup"));
@@ -210,7 +223,7 @@ public final class FineTune {
                 }
                 trainable = model.parameters().count(true);
                 total = model.parameters().count(false);
-                result = trainer.fit(model, trainSet, validationSet, labels.names(), listener, checkpoints, resumeFrom);
+                result = trainer.fit(model, trainSet, validationSet, labels.names(), listener, writeCheckpoints ? checkpoints : null, resumeFrom);
             }
 
             if (strategy.type() == Strategy.LORA) mergeAdapters(model, validationSet.size() > 0 ? validationSet : testSet,
