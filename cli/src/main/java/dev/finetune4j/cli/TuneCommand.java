@@ -1,9 +1,13 @@
 package dev.finetune4j.cli;
 
+import dev.finetune4j.UserError;
+import dev.finetune4j.tune.LocalBackend;
 import dev.finetune4j.tune.Study;
+import dev.finetune4j.tune.TrialBackend;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -23,8 +27,17 @@ final class TuneCommand implements Callable<Integer> {
     @Option(names = "--trials", paramLabel = "N", description = "the trial budget (default: search.trials)")
     Integer trials;
 
-    @Option(names = "--parallel", paramLabel = "N", defaultValue = "1", description = "trials at once (default: 1)")
-    int parallel;
+    @Option(names = "--parallel", paramLabel = "N", description = "trials at once (default: 1 locally; on Spark, as"
+            + " many as the cluster has task slots)")
+    Integer parallel;
+
+    @Option(names = "--backend", paramLabel = "NAME", defaultValue = "local",
+            description = "where trials run: local (threads of this process) or spark (one Spark task per trial)")
+    String backend;
+
+    @Option(names = "--master", paramLabel = "URL", description = "the Spark master, e.g. spark://host:7077"
+            + " (default: local[*], Spark inside this process)")
+    String master;
 
     @Option(names = "--no-best", description = "do not train the best trial in full at the end")
     boolean noBest;
@@ -39,11 +52,31 @@ final class TuneCommand implements Callable<Integer> {
                 overrides.stream().filter(o -> !o.startsWith("search.")).toList()).name();
         Path out = output != null ? output : Path.of("runs", name + "-tune");
         System.out.printf("tune %s -> %s%n", tuneFile, out);
-        Study.Outcome o = study.run(out, trials, parallel, !noBest);
+        Study.Outcome o;
+        try (TrialBackend trialBackend = openBackend()) {
+            o = study.run(out, trials, trialBackend, !noBest);
+        }
         System.out.println();
         System.out.print(Study.table(o.leaderboard(), 10));
         System.out.printf("%nwrote %s, %s%s%n", out.resolve("leaderboard.csv"), out.resolve("best-recipe.yaml"),
                 noBest || o.bestTrial() == null ? "" : ", " + out.resolve("best"));
         return 0;
+    }
+
+    private TrialBackend openBackend() {
+        if (backend.equals("local")) {
+            if (master != null) throw new UserError("--master is for --backend spark; local trials need no master");
+            return new LocalBackend(parallel == null ? 1 : parallel);
+        }
+        List<String> known = new ArrayList<>(List.of("local"));
+        for (TrialBackend.Provider p : ServiceLoader.load(TrialBackend.Provider.class)) {
+            if (p.name().equals(backend)) return p.open(master, parallel == null ? 0 : parallel, System.out);
+            known.add(p.name());
+        }
+        if (backend.equals("spark")) {
+            throw new UserError("--backend spark: the Spark module is not on the classpath; run through ./ft4j, which"
+                    + " builds and adds it (module spark/, ~150 MB of Spark jars from Maven Central on first use)");
+        }
+        throw new UserError("--backend " + backend + ": unknown; use one of " + known);
     }
 }

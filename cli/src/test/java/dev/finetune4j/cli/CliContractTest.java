@@ -1,5 +1,7 @@
 package dev.finetune4j.cli;
 
+import dev.finetune4j.testing.TinyRun;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

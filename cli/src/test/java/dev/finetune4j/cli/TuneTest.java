@@ -1,5 +1,7 @@
 package dev.finetune4j.cli;
 
+import dev.finetune4j.testing.TinyRun;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -125,5 +127,27 @@ class TuneTest {
         Map<String, Object> retried = after.stream().filter(row -> (Integer) row.get("number") == 1).findFirst().orElseThrow();
         assertThat(retried.get("attempts")).isEqualTo(2);
         assertThat(retried.get("params")).isEqualTo(before.get(1).get("params"));
+    }
+
+    /** Two trials training side by side in one JVM (each on its own thread with its own gradients). */
+    @Test
+    void parallelTrialsInOneProcessAllComplete() throws Exception {
+        Path out = tmp.resolve("parallel");
+        CliContractTest.Result r = CliContractTest.ft4j("tune", tuneFile.toString(), "--output", out.toString(),
+                "--parallel", "2", "--no-best", "--set", "search.trials=4");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("2 trial(s) at once");
+        try (StudyStore store = new StudyStore(out.resolve("study.db"))) {
+            assertThat(store.rows()).hasSize(4).allSatisfy(row -> assertThat(row.get("state")).as(r.out()).isEqualTo("COMPLETE"));
+            assertThat(store.trials()).allSatisfy(t -> assertThat(t.intermediate()).hasSize(3));
+        }
+    }
+
+    @Test
+    void theSparkBackendWithoutItsModuleIsAClearError() {
+        CliContractTest.Result r = CliContractTest.ft4j("tune", tuneFile.toString(), "--output",
+                tmp.resolve("nospark").toString(), "--backend", "spark");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("the Spark module is not on the classpath").doesNotContain("Exception");
     }
 }

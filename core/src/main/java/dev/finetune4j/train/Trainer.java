@@ -4,7 +4,8 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.training.GradientCollector;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.finetune4j.TensorRuntime;
 import dev.finetune4j.data.BalancedSampler;
 import dev.finetune4j.data.LengthBucketBatcher;
@@ -192,6 +193,9 @@ public final class Trainer {
      */
     public <B> TrainingResult fit(TrainableModel<B> model, LabelledInputs<B> train, LabelledInputs<B> validation,
             List<String> labels, TrainingListener listener, Checkpoints checkpoints, Checkpoints.Loaded resumeFrom) {
+        // PyTorch's grad mode is per thread and on in a new one; DJL's gradient collector restores
+        // whatever it found, and the optimizer updates leaf tensors in place, which grad mode forbids.
+        JniUtils.setGradMode(false);
         ParameterStore params = model.parameters();
         int[] lengths = new int[train.size()];
         for (int i = 0; i < lengths.length; i++) lengths[i] = train.length(i);
@@ -247,13 +251,19 @@ public final class Trainer {
                     try (NDManager scope = base.newSubManager()) {
                         B inputs = train.collate(scope, batch);
                         NDArray lossArray;
-                        try (GradientCollector gc = engine.newGradientCollector()) {
+                        // Not DJL's GradientCollector: it allows one per JVM and zeroes every gradient in the
+                        // JVM, which breaks trials training side by side. Grad mode is per thread; the
+                        // optimizer zeroes this model's gradients after each step.
+                        JniUtils.setGradMode(true);
+                        try {
                             lossArray = crossEntropy(model.logits(scope, inputs, true), labelsOf(scope, train, batch),
                                     options.classWeights());
                             if (options.regularization().any()) {
                                 lossArray = lossArray.add(penalty(model, start, options.regularization(), scope));
                             }
-                            gc.backward(lossArray);
+                            JniUtils.backward((PtNDArray) lossArray, (PtNDArray) lossArray.onesLike(), false, false);
+                        } finally {
+                            JniUtils.setGradMode(false);
                         }
                         loss = lossArray.getFloat();
                         if (Double.isFinite(loss)) {

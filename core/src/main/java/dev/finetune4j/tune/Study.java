@@ -3,8 +3,6 @@ package dev.finetune4j.tune;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.finetune4j.TensorRuntime;
 import dev.finetune4j.UserError;
-import dev.finetune4j.eval.ClassificationReport;
-import dev.finetune4j.eval.Metric;
 import dev.finetune4j.recipe.Recipe;
 import dev.finetune4j.recipe.RecipeLoader;
 import dev.finetune4j.text.FineTune;
@@ -22,25 +20,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.CompletableFuture;
 
 /**
- * Runs a tuning study on this machine: samples trials, trains each as an ordinary recipe with the
- * trial's parameters as overrides, reports every validation evaluation to the pruner (a pruned trial
- * stops at once and frees its model), and records everything in the study store, so that running
- * the same command again continues the study. Ends by training the best trial's recipe in full
- * (test evaluation and model export) into {@code best/}.
+ * Runs a tuning study: samples trials, trains each as an ordinary recipe with the trial's parameters
+ * as overrides (on threads of this JVM or on a {@link TrialBackend} such as Spark), reports every
+ * validation evaluation to the pruner (a pruned trial stops at once and frees its model), and
+ * records everything in the study store, so that running the same command again continues the
+ * study. Ends by training the best trial's recipe in full (test evaluation and model export) into
+ * {@code best/}.
  */
 public final class Study {
-    /** Thrown from a training listener to stop a trial the pruner gave up on. */
-    static final class Pruned extends RuntimeException {
-        Pruned() {
-            super("pruned", null, false, false);
-        }
-    }
-
     public record Outcome(Path outputDir, List<Map<String, Object>> leaderboard, Integer bestTrial, Double bestValue,
             long epochsTrained) {}
 
@@ -61,59 +51,70 @@ public final class Study {
     }
 
     /**
+     * Runs the study on this machine.
+     *
      * @param trialsOverride null: the file's {@code search.trials}
      * @param parallel trials at once in this JVM, each with cores / parallel tensor threads
      * @param trainBest whether to finish with a full run of the best trial's recipe
      */
     public Outcome run(Path outputDir, Integer trialsOverride, int parallel, boolean trainBest) {
+        try (LocalBackend local = new LocalBackend(parallel)) {
+            return run(outputDir, trialsOverride, local, trainBest);
+        }
+    }
+
+    /** Runs the study with its trials on {@code backend} (which the caller closes). */
+    public Outcome run(Path outputDir, Integer trialsOverride, TrialBackend backend, boolean trainBest) {
         RecipeLoader.load(tuneFile, overrides); // the base recipe must be valid before any trial starts
+        outputDir = outputDir.toAbsolutePath().normalize();
         int budget = trialsOverride != null ? trialsOverride : config.trials();
-        Metric metric = Metric.parse(config.metric().substring("validation.".length()));
-        int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / Math.max(1, parallel));
-        TensorRuntime.start(threads);
         Sampler sampler = config.newSampler();
         Pruner pruner = config.newPruner();
-        Path features = outputDir.resolve("features");
         try (StudyStore store = new StudyStore(outputDir.resolve("study.db"))) {
             store.bind(fingerprint(), config.toString());
             int requeued = store.requeueInterrupted();
             if (requeued > 0) log.printf("study: %d trial(s) interrupted last time will run again%n", requeued);
             long done = store.trials().stream().filter(t -> t.state() != Trial.State.WAITING).count();
-            log.printf("study: %s sampler, %s pruner, %d of %d trials done, metric %s (%s)%n", config.sampler(),
-                    config.pruner(), done, budget, config.metric(), config.direction().name().toLowerCase());
+            log.printf("study: %s sampler, %s pruner, %d of %d trials done, metric %s (%s); trials run %s%n",
+                    config.sampler(), config.pruner(), done, budget, config.metric(),
+                    config.direction().name().toLowerCase(), backend.description());
+            StudyCoordinator coordinator = new StudyCoordinator(store, pruner, config, log);
             Random rng = new Random(config.seed() * 31 + store.trials().size());
-            ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallel));
-            List<Future<?>> running = new ArrayList<>();
-            try {
-                while (true) {
-                    running.removeIf(Future::isDone);
-                    if (running.size() >= Math.max(1, parallel)) {
-                        sleep();
-                        continue;
-                    }
-                    Trial next;
-                    synchronized (store) {
-                        next = store.startWaiting();
-                        if (next == null) {
-                            long started = store.trials().stream().filter(t -> t.state() != Trial.State.WAITING).count();
-                            if (started >= budget) break;
-                            Map<String, Object> params = sampler.sample(config.space(), store.trials(), config.direction(), rng);
-                            if (params == null) {
-                                log.println("study: the grid is exhausted");
-                                break;
-                            }
-                            next = store.start(params);
-                        }
-                    }
-                    Trial trial = next;
-                    running.add(pool.submit(() -> runTrial(trial, store, pruner, metric, outputDir, features, threads)));
+            List<CompletableFuture<Void>> running = new ArrayList<>();
+            String tunePath = tuneFile.toAbsolutePath().normalize().toString();
+            while (true) {
+                running.removeIf(CompletableFuture::isDone);
+                if (running.size() >= Math.max(1, backend.slots())) {
+                    sleep();
+                    continue;
                 }
-                for (Future<?> f : running) f.get();
-            } catch (Exception e) {
-                if (e instanceof RuntimeException r) throw r;
-                throw new IllegalStateException(e);
-            } finally {
-                pool.shutdownNow();
+                Trial next;
+                synchronized (store) {
+                    next = store.startWaiting();
+                    if (next == null) {
+                        long started = store.trials().stream().filter(t -> t.state() != Trial.State.WAITING).count();
+                        if (started >= budget) break;
+                        Map<String, Object> params = sampler.sample(config.space(), store.trials(), config.direction(), rng);
+                        if (params == null) {
+                            log.println("study: the grid is exhausted");
+                            break;
+                        }
+                        next = store.start(params);
+                    }
+                }
+                int number = next.number();
+                TrialTask task = new TrialTask(tunePath, overrides, number, next.params(), outputDir.toString(),
+                        config.metric());
+                running.add(backend.submit(task, coordinator).whenComplete((ok, error) -> {
+                    if (error != null) coordinator.backendFailed(number, error);
+                }));
+            }
+            for (CompletableFuture<Void> f : running) {
+                try {
+                    f.join();
+                } catch (java.util.concurrent.CompletionException e) {
+                    // recorded as a failed trial by whenComplete
+                }
             }
             List<Map<String, Object>> board = leaderboard(store);
             writeResults(outputDir, board);
@@ -148,6 +149,8 @@ public final class Study {
             if (trainBest) {
                 log.printf("study: training the best trial (%s) in full into %s%n", best.get("number"), outputDir.resolve("best"));
                 AtomicFiles.deleteRecursively(outputDir.resolve("best"));
+                TensorRuntime.start(0);
+                JniUtils.setNumThreads(Runtime.getRuntime().availableProcessors()); // trials may have set fewer
                 new FineTune(bestRecipe, quietLog(outputDir.resolve("best.log"))).run(outputDir.resolve("best"),
                         TrainingListener.none());
             }
@@ -155,56 +158,8 @@ public final class Study {
         }
     }
 
-    private void runTrial(Trial trial, StudyStore store, Pruner pruner, Metric metric, Path outputDir, Path features,
-            int threads) {
-        JniUtils.setNumThreads(threads); // OpenMP's thread count is per calling thread
-        Path dir = outputDir.resolve("trials").resolve(Integer.toString(trial.number()));
-        AtomicFiles.deleteRecursively(dir); // a retried trial starts afresh
-        long t0 = System.nanoTime();
-        List<Double> values = new ArrayList<>();
-        try {
-            Recipe recipe = recipeFor(trial.params());
-            Files.createDirectories(dir);
-            TrainingListener listener = new TrainingListener() {
-                @Override
-                public void onEvaluation(Evaluation e) {
-                    double v = metric.value(e.report());
-                    values.add(v);
-                    long step = values.size(); // the n-th evaluation: an epoch unless eval_every_steps is set
-                    store.report(trial.number(), step, v);
-                    List<Trial> all = store.trials();
-                    Trial now = all.stream().filter(t -> t.number() == trial.number()).findFirst().orElseThrow();
-                    if (pruner.prune(now, step, all, config.direction())) throw new Pruned();
-                }
-            };
-            try (PrintStream trialLog = quietLog(dir.resolve("train.log"))) {
-                FineTune.Outcome o = new FineTune(recipe, trialLog).forTrial(features).run(dir, listener);
-                ClassificationReport validation = o.validation();
-                if (validation == null) throw new UserError("the recipe has no validation split: set data.validation_fraction");
-                double value = metric.value(validation);
-                store.finish(trial.number(), Trial.State.COMPLETE, value, null, seconds(t0));
-                log.printf("trial %d: %s = %.4f in %.0f s  %s%n", trial.number(), config.metric(), value, seconds(t0),
-                        trial.params());
-            }
-        } catch (Pruned p) {
-            store.finish(trial.number(), Trial.State.PRUNED, values.isEmpty() ? null : values.get(values.size() - 1), null,
-                    seconds(t0));
-            log.printf("trial %d: pruned after %d evaluation(s) (%.4f)  %s%n", trial.number(), values.size(),
-                    values.isEmpty() ? Double.NaN : values.get(values.size() - 1), trial.params());
-        } catch (RuntimeException | IOException | Error e) {
-            if (e instanceof OutOfMemoryError) throw (Error) e;
-            String message = e.getMessage() == null ? e.toString() : e.getMessage();
-            store.finish(trial.number(), Trial.State.FAILED, null, message, seconds(t0));
-            log.printf("trial %d: failed: %s%n", trial.number(), message);
-        } finally {
-            AtomicFiles.deleteRecursively(dir.resolve("checkpoints"));
-        }
-    }
-
     private Recipe recipeFor(Map<String, Object> params) {
-        List<String> o = new ArrayList<>(overrides);
-        params.forEach((k, v) -> o.add(k + "=" + v));
-        return RecipeLoader.load(tuneFile, o);
+        return TrialTask.recipe(tuneFile, overrides, params);
     }
 
     /** The resolved recipe with its files as absolute paths, so that it runs from wherever it is written. */

@@ -23,6 +23,10 @@ import java.util.Map;
  * errors and timing. Every change is one transaction, so a killed study loses at most the trial
  * that was running, which {@link #requeueInterrupted()} turns back into a waiting trial.
  * WAL mode and a busy timeout let several processes (parallel trials, a dashboard) share it.
+ *
+ * <p>A running trial belongs to the attempt that {@linkplain #claim claimed} it last; reports and
+ * results from any other attempt (a Spark task retried after its executor was lost, or a
+ * speculative copy) are refused, so no trial is recorded twice.
  */
 public final class StudyStore implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -41,12 +45,24 @@ public final class StudyStore implements AutoCloseable {
                 s.execute("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)");
                 s.execute("CREATE TABLE IF NOT EXISTS trials(number INTEGER PRIMARY KEY, state TEXT NOT NULL,"
                         + " params TEXT NOT NULL, value REAL, error TEXT, started_at TEXT, finished_at TEXT,"
-                        + " seconds REAL, attempts INTEGER NOT NULL DEFAULT 0, rss_mb INTEGER)");
+                        + " seconds REAL, attempts INTEGER NOT NULL DEFAULT 0, rss_mb INTEGER, attempt TEXT, worker TEXT,"
+                        + " refused_attempts INTEGER NOT NULL DEFAULT 0)");
+                addColumnIfMissing(s, "attempt TEXT"); // stores written before attempts were tracked
+                addColumnIfMissing(s, "worker TEXT");
+                addColumnIfMissing(s, "refused_attempts INTEGER NOT NULL DEFAULT 0");
                 s.execute("CREATE TABLE IF NOT EXISTS intermediate(trial INTEGER NOT NULL, step INTEGER NOT NULL,"
                         + " value REAL, PRIMARY KEY(trial, step))");
             }
         } catch (Exception e) {
             throw new UserError("cannot open the study store " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void addColumnIfMissing(Statement s, String column) throws SQLException {
+        try {
+            s.execute("ALTER TABLE trials ADD COLUMN " + column);
+        } catch (SQLException e) {
+            if (!String.valueOf(e.getMessage()).contains("duplicate column")) throw e;
         }
     }
 
@@ -80,10 +96,10 @@ public final class StudyStore implements AutoCloseable {
         update("INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, value);
     }
 
-    /** A new trial, running from now. */
+    /** A new trial, running from now (to be {@linkplain #claim claimed} by the attempt that runs it). */
     public synchronized Trial start(Map<String, Object> params) {
         int number = nextNumber();
-        update("INSERT INTO trials(number, state, params, started_at, attempts) VALUES(?, 'RUNNING', ?, ?, 1)", number,
+        update("INSERT INTO trials(number, state, params, started_at, attempts) VALUES(?, 'RUNNING', ?, ?, 0)", number,
                 json(params), Instant.now().toString());
         return new Trial(number, params, Trial.State.RUNNING, null, Map.of());
     }
@@ -93,7 +109,7 @@ public final class StudyStore implements AutoCloseable {
         for (Trial t : trials()) {
             if (t.state() == Trial.State.WAITING) {
                 update("DELETE FROM intermediate WHERE trial = ?", t.number());
-                update("UPDATE trials SET state = 'RUNNING', started_at = ?, attempts = attempts + 1 WHERE number = ?",
+                update("UPDATE trials SET state = 'RUNNING', started_at = ?, attempt = NULL WHERE number = ?",
                         Instant.now().toString(), t.number());
                 return new Trial(t.number(), t.params(), Trial.State.RUNNING, null, Map.of());
             }
@@ -106,15 +122,61 @@ public final class StudyStore implements AutoCloseable {
         return update("UPDATE trials SET state = 'WAITING' WHERE state = 'RUNNING'");
     }
 
-    public synchronized void report(int trial, long step, double value) {
-        update("INSERT INTO intermediate(trial, step, value) VALUES(?, ?, ?) ON CONFLICT(trial, step) DO UPDATE"
-                + " SET value = excluded.value", trial, step, value);
+    /**
+     * Gives a running trial to {@code attempt}, dropping what an earlier attempt reported. False when
+     * the trial is not running (an earlier attempt finished it): the attempt must not run it.
+     */
+    public synchronized boolean claim(int trial, String attempt) {
+        if (!"RUNNING".equals(state(trial))) {
+            update("UPDATE trials SET refused_attempts = refused_attempts + 1 WHERE number = ?", trial);
+            return false;
+        }
+        update("DELETE FROM intermediate WHERE trial = ?", trial);
+        update("UPDATE trials SET attempt = ?, attempts = attempts + 1 WHERE number = ?", attempt, trial);
+        return true;
     }
 
-    public synchronized void finish(int trial, Trial.State state, Double value, String error, double seconds) {
-        update("UPDATE trials SET state = ?, value = ?, error = ?, finished_at = ?, seconds = ?, rss_mb = ? WHERE number = ?",
-                state.name(), value, error, Instant.now().toString(), seconds,
-                dev.finetune4j.util.ProcessMemory.rssMb(), trial);
+    /** Records an intermediate value; false (nothing recorded) unless {@code attempt} holds the running trial. */
+    public synchronized boolean report(int trial, String attempt, long step, double value) {
+        if (!holds(trial, attempt)) return false;
+        update("INSERT INTO intermediate(trial, step, value) VALUES(?, ?, ?) ON CONFLICT(trial, step) DO UPDATE"
+                + " SET value = excluded.value", trial, step, value);
+        return true;
+    }
+
+    /** Records how the trial ended; false (nothing recorded) unless {@code attempt} holds the running trial. */
+    public synchronized boolean finish(int trial, String attempt, TrialOutcome o) {
+        if (!holds(trial, attempt)) return false;
+        update("UPDATE trials SET state = ?, value = ?, error = ?, finished_at = ?, seconds = ?, rss_mb = ?, worker = ?"
+                + " WHERE number = ?", o.state().name(), o.value(), o.error(), Instant.now().toString(), o.seconds(),
+                o.rssMb(), o.worker(), trial);
+        return true;
+    }
+
+    /** Marks a trial failed if it is still running: for a trial its backend could not run at all. */
+    public synchronized boolean failIfRunning(int trial, String error) {
+        return update("UPDATE trials SET state = 'FAILED', error = ?, finished_at = ? WHERE number = ? AND state = 'RUNNING'",
+                error, Instant.now().toString(), trial) > 0;
+    }
+
+    private boolean holds(int trial, String attempt) {
+        try (PreparedStatement q = db.prepareStatement("SELECT state, attempt FROM trials WHERE number = ?")) {
+            q.setInt(1, trial);
+            ResultSet r = q.executeQuery();
+            return r.next() && "RUNNING".equals(r.getString(1)) && attempt.equals(r.getString(2));
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    private String state(int trial) {
+        try (PreparedStatement q = db.prepareStatement("SELECT state FROM trials WHERE number = ?")) {
+            q.setInt(1, trial);
+            ResultSet r = q.executeQuery();
+            return r.next() ? r.getString(1) : null;
+        } catch (SQLException e) {
+            throw failed(e);
+        }
     }
 
     /** Every trial with its intermediate values, by number. */
@@ -137,12 +199,12 @@ public final class StudyStore implements AutoCloseable {
         }
     }
 
-    /** Rows for the leaderboard: number, state, value, seconds, attempts, error, params, times, resident memory after the trial. */
+    /** Rows for the leaderboard: number, state, value, seconds, attempts, error, params, times, resident memory after the trial, where it ran. */
     public synchronized List<Map<String, Object>> rows() {
         List<Map<String, Object>> out = new ArrayList<>();
         try (Statement s = db.createStatement()) {
             ResultSet r = s.executeQuery("SELECT number, state, value, seconds, attempts, error, params, started_at,"
-                    + " finished_at, rss_mb FROM trials ORDER BY number");
+                    + " finished_at, rss_mb, worker, refused_attempts FROM trials ORDER BY number");
             while (r.next()) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("number", r.getInt(1));
@@ -158,6 +220,8 @@ public final class StudyStore implements AutoCloseable {
                 m.put("finished_at", r.getString(9));
                 long rss = r.getLong(10);
                 m.put("rss_mb_after", r.wasNull() ? null : rss);
+                m.put("worker", r.getString(11));
+                m.put("refused_attempts", r.getInt(12));
                 out.add(m);
             }
             return out;

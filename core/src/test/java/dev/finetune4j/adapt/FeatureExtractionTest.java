@@ -74,4 +74,29 @@ class FeatureExtractionTest {
         }
         assertThat(heads[1]).containsExactly(heads[0]);
     }
+
+    /** A tuning trial on a fresh thread trains on features another thread extracted: nothing there had turned grad mode off. */
+    @Test
+    void theHeadTrainsOnAFreshThreadThatNeverRanTheBody() throws Exception {
+        try (NDManager m = TensorRuntime.newManager(); SequenceClassifier model = model(m)) {
+            FeatureExtraction.freezeBody(model);
+            try (FeatureExtraction.Features f = FeatureExtraction.extract(model, TinyTexts.four(), 2, Long.MAX_VALUE,
+                    null)) {
+                java.util.concurrent.atomic.AtomicReference<Throwable> error = new java.util.concurrent.atomic.AtomicReference<>();
+                Thread t = new Thread(() -> {
+                    try {
+                        new Trainer(Trainer.Options.builder().epochs(2).batchSize(2).evalBatchSize(4).learningRate(1e-2)
+                                .headLearningRate(1e-2).weightDecay(0.01).warmupRatio(0.0).schedule(Schedule.CONSTANT)
+                                .maxGradNorm(1.0).metric(Metric.MACRO_F1).seed(5).build())
+                                .fit(FeatureExtraction.head(model), f, f, model.labels(), TrainingListener.none());
+                    } catch (Throwable e) {
+                        error.set(e);
+                    }
+                });
+                t.start();
+                t.join();
+                assertThat(error.get()).isNull();
+            }
+        }
+    }
 }

@@ -1,4 +1,4 @@
-package dev.finetune4j.cli;
+package dev.finetune4j.testing;
 
 import dev.finetune4j.model.bert.BertConfig;
 import dev.finetune4j.model.bert.BertModel;
@@ -12,11 +12,11 @@ import java.util.List;
 import java.util.Map;
 
 /** Test fixture: a tiny random-init BERT directory (with MiniLM's real tokenizer) and real mails. */
-final class TinyRun {
+public final class TinyRun {
     private TinyRun() {}
 
     /** Writes {@code dir/tiny-bert/} and {@code dir/mails.jsonl} (the first {@code mails} of the spam example). */
-    static void write(Path dir, int mails) throws IOException {
+    public static void write(Path dir, int mails) throws IOException {
         Path model = dir.resolve("tiny-bert");
         Files.createDirectories(model);
         BertConfig tiny = BertConfig.tiny(30522);
