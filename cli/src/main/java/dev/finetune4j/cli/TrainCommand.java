@@ -3,6 +3,7 @@ package dev.finetune4j.cli;
 import dev.finetune4j.recipe.Recipe;
 import dev.finetune4j.recipe.RecipeLoader;
 import dev.finetune4j.text.FineTune;
+import dev.finetune4j.track.RunStore;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +33,11 @@ final class TrainCommand implements Callable<Integer> {
         Recipe recipe = RecipeLoader.load(recipeFile, overrides);
         Path out = output != null ? output : Path.of("runs", recipe.name());
         System.out.printf("recipe %s -> %s%n", recipeFile, out);
-        FineTune.Outcome outcome = new FineTune(recipe, System.out).run(out, new ConsoleProgress(System.out), resume);
+        FineTune.Outcome outcome;
+        try (RunStore runs = new RunStore(RunStore.defaultFile())) {
+            outcome = new FineTune(recipe, System.out).trackIn(runs, null, null).run(out, new ConsoleProgress(System.out),
+                    resume);
+        }
         if (outcome.validation() != null) {
             System.out.println("\nvalidation (best weights):");
             System.out.println(outcome.validation().toTable());
@@ -41,8 +46,8 @@ final class TrainCommand implements Callable<Integer> {
             System.out.println("\ntest (held out):");
             System.out.println(outcome.test().toTable());
         }
-        System.out.printf("%nwrote %s, %s, %s%n", out.resolve("metrics.json"), out.resolve("run.json"),
-                out.resolve("model"));
+        System.out.printf("%nwrote %s, %s, %s, %s%n", out.resolve("metrics.json"), out.resolve("run.json"),
+                out.resolve("model"), out.resolve("report/report.html"));
         return 0;
     }
 }

@@ -1,6 +1,7 @@
 package dev.finetune4j.cli;
 
 import dev.finetune4j.UserError;
+import dev.finetune4j.track.RunStore;
 import dev.finetune4j.tune.LocalBackend;
 import dev.finetune4j.tune.Study;
 import dev.finetune4j.tune.TrialBackend;
@@ -47,7 +48,7 @@ final class TuneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Study study = new Study(tuneFile, overrides, System.out);
+        Study study = new Study(tuneFile, overrides, System.out).trackRunsIn(RunStore.defaultFile());
         String name = dev.finetune4j.recipe.RecipeLoader.load(tuneFile,
                 overrides.stream().filter(o -> !o.startsWith("search.")).toList()).name();
         Path out = output != null ? output : Path.of("runs", name + "-tune");

@@ -66,7 +66,7 @@ class KillAndResumeTest {
     /** Runs the CLI in a new JVM; with {@code pauseAt}, waits until it pauses there and SIGKILLs it. */
     static Process ft4j(String pauseAt, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path")));
+                "-Dai.djl.offline=true", "-Dft4j.runs=" + System.getProperty("ft4j.runs", "target/test-runs"), "-cp", System.getProperty("java.class.path")));
         if (pauseAt != null) cmd.add("-Dft4j.pauseAt=" + pauseAt);
         cmd.add("dev.finetune4j.cli.Ft4j");
         cmd.addAll(List.of(args));
@@ -146,7 +146,7 @@ class KillAndResumeTest {
         Path out = tmp.resolve("killed-overwrite");
         ft4j("step:6", "train", full.toString(), "--output", out.toString());
         Process again = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"), "dev.finetune4j.cli.Ft4j",
+                "-Dai.djl.offline=true", "-Dft4j.runs=" + System.getProperty("ft4j.runs", "target/test-runs"), "-cp", System.getProperty("java.class.path"), "dev.finetune4j.cli.Ft4j",
                 "train", full.toString(), "--output", out.toString())
                 .directory(tmp.toFile()).redirectErrorStream(true).start();
         String output = new String(again.getInputStream().readAllBytes());

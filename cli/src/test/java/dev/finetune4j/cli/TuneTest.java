@@ -91,7 +91,7 @@ class TuneTest {
         Path out = tmp.resolve("killed");
         // 60 training mails in batches of 16: 4 steps an epoch, 12 a trial; step 18 is inside trial 1.
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dai.djl.offline=true", "-Dft4j.pauseAt=step:18", "-cp", System.getProperty("java.class.path"),
+                "-Dai.djl.offline=true", "-Dft4j.runs=" + System.getProperty("ft4j.runs", "target/test-runs"), "-Dft4j.pauseAt=step:18", "-cp", System.getProperty("java.class.path"),
                 "dev.finetune4j.cli.Ft4j", "tune", tuneFile.toString(), "--output", out.toString(), "--no-best"));
         ProcessBuilder b = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("tune-killed.txt").toFile());
         b.environment().putAll(Map.of("MKL_CBWR", "AUTO", "MKL_DYNAMIC", "FALSE"));

@@ -29,6 +29,11 @@ import dev.finetune4j.recipe.Strategy;
 import dev.finetune4j.recipe.StrategyConfig;
 import dev.finetune4j.recipe.TrainConfig;
 import dev.finetune4j.track.Provenance;
+import dev.finetune4j.track.RunRecorder;
+import dev.finetune4j.track.RunReport;
+import dev.finetune4j.track.RunStore;
+import dev.finetune4j.track.RunStore.NewRun;
+import dev.finetune4j.train.StopTraining;
 import dev.finetune4j.train.Evaluator;
 import dev.finetune4j.train.Checkpoints;
 import dev.finetune4j.train.Trainer;
@@ -48,7 +53,8 @@ import java.util.Map;
  * pre-trained body with a new head, adapt it, evaluate on held-out data, export.
  *
  * <p>Writes into the output directory: {@code metrics.json}, {@code run.json} (resolved recipe and
- * provenance) and {@code model/} (Hugging Face layout).
+ * provenance), {@code model/} (Hugging Face layout) and {@code report/} (plots and an HTML page);
+ * with {@link #trackIn} also a record in the run store.
  */
 public final class FineTune {
     /** What a run produced. */
@@ -62,6 +68,9 @@ public final class FineTune {
     private boolean export = true;
     private boolean writeCheckpoints = true;
     private Path featureCacheDir;
+    private RunStore runStore;
+    private String study;
+    private Integer trial;
 
     public FineTune(Recipe recipe, PrintStream log) {
         this.recipe = recipe;
@@ -81,6 +90,17 @@ public final class FineTune {
         return this;
     }
 
+    /**
+     * Records the run in {@code store} (status, recipe, provenance, metrics as it trains, summary
+     * and artifacts); {@code study}/{@code trial}: the study directory and trial number, or null.
+     */
+    public FineTune trackIn(RunStore store, String study, Integer trial) {
+        this.runStore = store;
+        this.study = study;
+        this.trial = trial;
+        return this;
+    }
+
     public Outcome run(Path outputDir, TrainingListener listener) {
         return run(outputDir, listener, false);
     }
@@ -91,6 +111,68 @@ public final class FineTune {
      * checkpoints left there by an interrupted run are a user error rather than silently replaced.
      */
     public Outcome run(Path outputDir, TrainingListener listener, boolean resume) {
+        String runId = null;
+        if (runStore != null) {
+            NewRun run = new NewRun(recipe.name(), study == null || evaluateTest ? "train" : "trial", outputDir,
+                    recipe.resolved(), study, trial);
+            runId = resume ? runStore.reopen(outputDir).orElseGet(() -> runStore.start(run)) : runStore.start(run);
+        }
+        RunRecorder recorder = new RunRecorder(runStore, runId);
+        try {
+            Outcome o = train(outputDir, TrainingListener.both(recorder, listener), resume, recorder);
+            recorder.flush();
+            if (runStore != null) runStore.finish(runId, RunStore.Status.FINISHED, summary(o), artifacts(outputDir), null);
+            return o;
+        } catch (RuntimeException | Error e) {
+            if (runStore != null) {
+                try {
+                    recorder.flush();
+                    runStore.finish(runId, e instanceof StopTraining ? RunStore.Status.PRUNED : RunStore.Status.FAILED,
+                            null, null, e instanceof StopTraining ? e.getMessage()
+                                    : e.getMessage() == null ? e.toString() : e.getMessage());
+                } catch (RuntimeException recordingFailed) {
+                    e.addSuppressed(recordingFailed);
+                }
+            }
+            throw e;
+        }
+    }
+
+    /** The run's headline numbers for the run store (what `ft4j runs` lists and sorts by). */
+    private static Map<String, Object> summary(Outcome o) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (o.test() != null) {
+            m.put("test.accuracy", o.test().accuracy());
+            m.put("test.macro_f1", o.test().macro().f1());
+            m.put("test.weighted_f1", o.test().weighted().f1());
+            m.put("test.loss", o.test().loss());
+        }
+        if (o.validation() != null) {
+            m.put("validation.accuracy", o.validation().accuracy());
+            m.put("validation.macro_f1", o.validation().macro().f1());
+            m.put("validation.weighted_f1", o.validation().weighted().f1());
+            m.put("validation.loss", o.validation().loss());
+        }
+        m.put("train.steps", o.training().steps());
+        m.put("train.seconds", o.training().trainSeconds());
+        m.put("train.examples_per_second", o.training().examplesPerSecond());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> resources = (Map<String, Object>) o.metrics().get("resources");
+        if (resources != null) m.put("peak_rss_mb", resources.get("peak_rss_mb"));
+        return m;
+    }
+
+    private Map<String, Object> artifacts(Path outputDir) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (String name : List.of("metrics.json", "run.json", "model", "report/report.html", "test_predictions.jsonl",
+                "adapter.safetensors")) {
+            Path p = outputDir.resolve(name);
+            if (java.nio.file.Files.exists(p)) m.put(name, p.toAbsolutePath().normalize().toString());
+        }
+        return m;
+    }
+
+    private Outcome train(Path outputDir, TrainingListener listener, boolean resume, RunRecorder recorder) {
         long started = System.currentTimeMillis();
         DataConfig dc = recipe.data();
         TrainConfig tc = recipe.train();
@@ -117,6 +199,7 @@ public final class FineTune {
         ResolvedModelFiles files = ModelSource.resolve(recipe.model(), recipe.baseDir());
         // Hashes the weights and data files once; the resume fingerprint and the feature cache key reuse it.
         Map<String, Object> provenance = Provenance.of(recipe, files, started);
+        if (runStore != null) runStore.provenance(recorder.run(), provenance);
         Checkpoints checkpoints = new Checkpoints(outputDir.resolve("checkpoints"), tc.checkpointEverySteps(),
                 tc.keepCheckpoints(), fingerprint(provenance), log);
         Checkpoints.Loaded resumeFrom = null;
@@ -274,6 +357,10 @@ public final class FineTune {
             run.put("provenance", provenance);
             AtomicFiles.writeJson(outputDir.resolve("run.json"), run);
             AtomicFiles.writeJson(outputDir.resolve("metrics.json"), metrics);
+            if (export) {
+                RunReport.write(outputDir.resolve("report"), recipe.name() + " (" + outputDir + ")", recorder.points(),
+                        testReport, validationReport, recipe.resolved(), provenance);
+            }
             checkpoints.deleteAll(); // the run is complete: its model and metrics are written
             return new Outcome(outputDir, testReport, validationReport, result, metrics);
         }

@@ -37,4 +37,54 @@ public interface TrainingListener {
     static TrainingListener none() {
         return new TrainingListener() {};
     }
+
+    /**
+     * Both listeners, {@code first} first at every event; an exception from either (a stop) ends the
+     * run. A recorder goes first, so that it has every value a later listener stops the run on.
+     */
+    static TrainingListener both(TrainingListener first, TrainingListener second) {
+        return new TrainingListener() {
+            @Override
+            public void onUnfreeze(Unfreeze u) {
+                first.onUnfreeze(u);
+                second.onUnfreeze(u);
+            }
+
+            @Override
+            public void onNonFiniteGradients(long step, java.util.List<String> parameters) {
+                first.onNonFiniteGradients(step, parameters);
+                second.onNonFiniteGradients(step, parameters);
+            }
+
+            @Override
+            public void onSkippedStep(long step, double loss, double gradNorm) {
+                first.onSkippedStep(step, loss, gradNorm);
+                second.onSkippedStep(step, loss, gradNorm);
+            }
+
+            @Override
+            public void onStart(long totalSteps, int epochs, int trainExamples) {
+                first.onStart(totalSteps, epochs, trainExamples);
+                second.onStart(totalSteps, epochs, trainExamples);
+            }
+
+            @Override
+            public void onStep(Step step) {
+                first.onStep(step);
+                second.onStep(step);
+            }
+
+            @Override
+            public void onEvaluation(Evaluation evaluation) {
+                first.onEvaluation(evaluation);
+                second.onEvaluation(evaluation);
+            }
+
+            @Override
+            public void onEnd(TrainingResult result) {
+                first.onEnd(result);
+                second.onEnd(result);
+            }
+        };
+    }
 }

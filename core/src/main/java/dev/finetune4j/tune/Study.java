@@ -7,6 +7,7 @@ import dev.finetune4j.recipe.Recipe;
 import dev.finetune4j.recipe.RecipeLoader;
 import dev.finetune4j.text.FineTune;
 import dev.finetune4j.track.Provenance;
+import dev.finetune4j.track.RunStore;
 import dev.finetune4j.train.TrainingListener;
 import dev.finetune4j.util.AtomicFiles;
 import java.io.IOException;
@@ -38,12 +39,19 @@ public final class Study {
     private final List<String> overrides;
     private final SearchConfig config;
     private final PrintStream log;
+    private Path runStore;
 
     public Study(Path tuneFile, List<String> overrides, PrintStream log) {
         this.tuneFile = tuneFile;
         this.overrides = overrides.stream().filter(o -> !o.startsWith("search.")).toList();
         this.config = SearchConfig.load(tuneFile, overrides);
         this.log = log;
+    }
+
+    /** Records every trial and the best run in this run store (see {@link RunStore}). */
+    public Study trackRunsIn(Path runStoreFile) {
+        this.runStore = runStoreFile;
+        return this;
     }
 
     public SearchConfig config() {
@@ -104,7 +112,7 @@ public final class Study {
                 }
                 int number = next.number();
                 TrialTask task = new TrialTask(tunePath, overrides, number, next.params(), outputDir.toString(),
-                        config.metric());
+                        config.metric(), runStore == null ? null : runStore.toAbsolutePath().normalize().toString());
                 running.add(backend.submit(task, coordinator).whenComplete((ok, error) -> {
                     if (error != null) coordinator.backendFailed(number, error);
                 }));
@@ -151,8 +159,10 @@ public final class Study {
                 AtomicFiles.deleteRecursively(outputDir.resolve("best"));
                 TensorRuntime.start(0);
                 JniUtils.setNumThreads(Runtime.getRuntime().availableProcessors()); // trials may have set fewer
-                new FineTune(bestRecipe, quietLog(outputDir.resolve("best.log"))).run(outputDir.resolve("best"),
-                        TrainingListener.none());
+                try (RunStore runs = runStore == null ? null : new RunStore(runStore)) {
+                    new FineTune(bestRecipe, quietLog(outputDir.resolve("best.log"))).trackIn(runs, outputDir.toString(), null)
+                            .run(outputDir.resolve("best"), TrainingListener.none());
+                }
             }
             return new Outcome(outputDir, board, (Integer) best.get("number"), (Double) best.get("value"), epochs);
         }

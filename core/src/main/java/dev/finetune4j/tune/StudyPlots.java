@@ -83,6 +83,29 @@ public final class StudyPlots {
         return out;
     }
 
+    /**
+     * The same, for a study read back from its store without its search space: a parameter whose
+     * values are all numbers with more than 4 distinct values is binned, any other is categorical.
+     */
+    public static Map<String, Double> importance(List<Trial> trials) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        trials.forEach(t -> names.addAll(t.params().keySet()));
+        for (String name : names) {
+            List<Object> xs = new ArrayList<>();
+            List<Double> ys = new ArrayList<>();
+            for (Trial t : trials) {
+                if (t.state() != Trial.State.COMPLETE || t.value() == null || !t.params().containsKey(name)) continue;
+                xs.add(t.params().get(name));
+                ys.add(t.value());
+            }
+            if (ys.size() < 3) continue;
+            boolean numeric = xs.stream().allMatch(x -> x instanceof Number) && xs.stream().distinct().count() > 4;
+            out.put(name, etaSquared(numeric ? quantileBins(xs, 4) : categories(xs), ys));
+        }
+        return out;
+    }
+
     private static List<Integer> categories(List<Object> xs) {
         Map<String, Integer> ids = new TreeMap<>();
         List<Integer> g = new ArrayList<>();

@@ -8,6 +8,8 @@ import dev.finetune4j.eval.Metric;
 import dev.finetune4j.recipe.Recipe;
 import dev.finetune4j.recipe.RecipeLoader;
 import dev.finetune4j.text.FineTune;
+import dev.finetune4j.track.RunStore;
+import dev.finetune4j.train.StopTraining;
 import dev.finetune4j.train.TrainingListener;
 import dev.finetune4j.util.AtomicFiles;
 import dev.finetune4j.util.FaultPoints;
@@ -34,20 +36,14 @@ import java.util.Map;
  * @param outputDir absolute path of the study's output directory: the trial writes {@code trials/N/}
  *     and shares feature-extraction features through {@code features/}
  * @param metric e.g. {@code validation.macro_f1}
+ * @param runStore the run store file every trial is recorded in, or null
  */
 public record TrialTask(String tuneFile, List<String> overrides, int number, Map<String, Object> params,
-        String outputDir, String metric) implements Serializable {
+        String outputDir, String metric, String runStore) implements Serializable {
 
     public TrialTask {
         overrides = new ArrayList<>(overrides); // serializable, unlike List.of / Map.copyOf
         params = new LinkedHashMap<>(params);
-    }
-
-    /** Thrown from the training listener to stop a trial the coordinator gave up on. */
-    private static final class Stopped extends RuntimeException {
-        Stopped() {
-            super("stopped", null, false, false);
-        }
     }
 
     /** The trial's recipe: the tune file with the study's overrides and then the trial's parameters. */
@@ -88,20 +84,21 @@ public record TrialTask(String tuneFile, List<String> overrides, int number, Map
                     double v = m.value(e.report());
                     values.add(v);
                     // the n-th evaluation: an epoch unless eval_every_steps is set
-                    if (!reporter.report(values.size(), v)) throw new Stopped();
+                    if (!reporter.report(values.size(), v)) throw new StopTraining("pruned");
                 }
             };
             try (PrintStream trialLog = new PrintStream(Files.newOutputStream(dir.resolve("train.log")), true,
-                    StandardCharsets.UTF_8)) {
+                    StandardCharsets.UTF_8);
+                    RunStore runs = runStore == null ? null : new RunStore(Path.of(runStore))) {
                 FineTune.Outcome o = new FineTune(recipe, trialLog).forTrial(Path.of(outputDir, "features"))
-                        .run(dir, listener);
+                        .trackIn(runs, outputDir, number).run(dir, listener);
                 ClassificationReport validation = o.validation();
                 if (validation == null) {
                     throw new UserError("the recipe has no validation split: set data.validation_fraction");
                 }
                 return outcome(Trial.State.COMPLETE, m.value(validation), null, t0, values, worker);
             }
-        } catch (Stopped s) {
+        } catch (StopTraining s) {
             return outcome(Trial.State.PRUNED, values.isEmpty() ? null : values.get(values.size() - 1), null, t0, values,
                     worker);
         } catch (RuntimeException | IOException | Error e) {

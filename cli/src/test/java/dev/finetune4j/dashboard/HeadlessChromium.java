@@ -1,0 +1,112 @@
+package dev.finetune4j.dashboard;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A real headless Chromium driven through chromedriver's W3C WebDriver protocol (plain HTTP and
+ * JSON; Debian packages {@code chromium} and {@code chromium-driver}, which .ci/run installs).
+ */
+final class HeadlessChromium implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final Process driver;
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final String base;
+    private final String session;
+
+    private HeadlessChromium(Process driver, String base, String session) {
+        this.driver = driver;
+        this.base = base;
+        this.session = session;
+    }
+
+    static HeadlessChromium start(Path tmp) throws Exception {
+        Path chromedriver = Path.of("/usr/bin/chromedriver"), chromium = Path.of("/usr/bin/chromium");
+        if (!Files.isExecutable(chromedriver) || !Files.isExecutable(chromium)) {
+            throw new AssertionError("the dashboard tests need Debian's chromium and chromium-driver:"
+                    + " apt-get install -y chromium chromium-driver (.ci/run installs them)");
+        }
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Process p = new ProcessBuilder(chromedriver.toString(), "--port=" + port)
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("chromedriver.log").toFile()).start();
+        String base = "http://127.0.0.1:" + port;
+        HttpClient http = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            try {
+                JsonNode status = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(base + "/status")).build(),
+                        HttpResponse.BodyHandlers.ofString()).body());
+                if (status.path("value").path("ready").asBoolean()) break;
+            } catch (IOException e) {
+                // not listening yet
+            }
+            if (System.nanoTime() > deadline) throw new AssertionError("chromedriver did not start: " + Files.readString(tmp.resolve("chromedriver.log")));
+            Thread.sleep(100);
+        }
+        Path profile = Files.createTempDirectory(tmp, "chromium-profile");
+        Map<String, Object> caps = Map.of("capabilities", Map.of("alwaysMatch", Map.of("goog:chromeOptions", Map.of(
+                "binary", chromium.toString(),
+                "args", List.of("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                        "--no-first-run", "--window-size=1400,1000", "--user-data-dir=" + profile)))));
+        JsonNode created = post(http, base + "/session", caps);
+        String session = created.path("value").path("sessionId").asText(null);
+        if (session == null) throw new AssertionError("chromedriver refused the session: " + created);
+        return new HeadlessChromium(p, base, session);
+    }
+
+    void open(String url) throws Exception {
+        post(http, base + "/session/" + session + "/url", Map.of("url", url));
+    }
+
+    /** Runs {@code script} (a function body: use {@code return}) in the page and returns its value as JSON. */
+    JsonNode script(String script) throws Exception {
+        JsonNode r = post(http, base + "/session/" + session + "/execute/sync", Map.of("script", script, "args", List.of()));
+        if (r.path("value").has("error")) throw new AssertionError("script failed: " + r.path("value"));
+        return r.path("value");
+    }
+
+    /** Waits until {@code condition} (a JavaScript expression) is true in the page. */
+    void await(String condition, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!script("return !!(" + condition + ");").asBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + condition + " on "
+                        + script("return location.href + ': ' + document.body.innerText.substring(0, 500);").asText());
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private static JsonNode post(HttpClient http, String url, Object body) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return JSON.readTree(r.body());
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            http.send(HttpRequest.newBuilder(URI.create(base + "/session/" + session)).DELETE().build(),
+                    HttpResponse.BodyHandlers.discarding());
+        } finally {
+            driver.descendants().forEach(ProcessHandle::destroyForcibly);
+            driver.destroyForcibly();
+        }
+    }
+}

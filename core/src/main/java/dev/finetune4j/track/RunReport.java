@@ -1,0 +1,193 @@
+package dev.finetune4j.track;
+
+import dev.finetune4j.eval.ClassificationReport;
+import dev.finetune4j.recipe.RecipeLoader;
+import dev.finetune4j.util.AtomicFiles;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.HeatMapChart;
+import org.knowm.xchart.HeatMapChartBuilder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.internal.chartpart.Chart;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/**
+ * A run's report in {@code report/}: PNG plots (train vs validation loss, validation metrics,
+ * learning rate, confusion matrix heatmap) and {@code report.html}, one self-contained page (plots
+ * inlined) with the metrics tables, the recipe and the provenance, to open or mail as it is.
+ */
+public final class RunReport {
+    private RunReport() {}
+
+    /**
+     * @param points what {@link RunRecorder} recorded
+     * @param test the held-out report (its confusion matrix is drawn), or null: the validation one is
+     */
+    public static void write(Path dir, String title, List<RunStore.Point> points, ClassificationReport test,
+            ClassificationReport validation, Map<String, Object> recipe, Map<String, Object> provenance) {
+        System.setProperty("java.awt.headless", "true");
+        Map<String, byte[]> pngs = new LinkedHashMap<>();
+        pngs.put("loss.png", png(lossChart(points)));
+        pngs.put("validation-metrics.png", png(metricChart(points)));
+        pngs.put("learning-rate.png", png(series(points, "Learning rate", "learning rate", Map.of("train.learning_rate",
+                "learning rate"), false)));
+        ClassificationReport matrixFrom = test != null ? test : validation;
+        if (matrixFrom != null) pngs.put("confusion-matrix.png", png(confusion(matrixFrom, test != null ? "test" : "validation")));
+        for (Map.Entry<String, byte[]> e : pngs.entrySet()) {
+            try {
+                AtomicFiles.writeBytes(dir.resolve(e.getKey()), e.getValue());
+            } catch (IOException ex) {
+                throw AtomicFiles.writeFailed(dir.resolve(e.getKey()), ex);
+            }
+        }
+        AtomicFiles.writeString(dir.resolve("report.html"), html(title, pngs, test, validation, recipe, provenance));
+    }
+
+    static XYChart lossChart(List<RunStore.Point> points) {
+        XYChart chart = series(points, "Loss: train (per step) vs validation (per evaluation)", "cross-entropy",
+                Map.of("train.loss", "train"), false);
+        List<Double> x = new ArrayList<>(), y = new ArrayList<>();
+        for (RunStore.Point p : points) {
+            if (p.key().equals("validation.loss") && Double.isFinite(p.value())) {
+                x.add((double) p.step());
+                y.add(p.value());
+            }
+        }
+        if (!x.isEmpty()) chart.addSeries("validation", x, y).setMarker(SeriesMarkers.CIRCLE);
+        return chart;
+    }
+
+    static XYChart metricChart(List<RunStore.Point> points) {
+        Map<String, String> keys = new LinkedHashMap<>();
+        keys.put("validation.macro_f1", "macro-F1");
+        keys.put("validation.accuracy", "accuracy");
+        keys.put("validation.weighted_f1", "weighted F1");
+        return series(points, "Validation metrics", "value", keys, true);
+    }
+
+    private static XYChart series(List<RunStore.Point> points, String title, String yTitle, Map<String, String> keys,
+            boolean markers) {
+        XYChart chart = new XYChartBuilder().width(800).height(400).title(title).xAxisTitle("step").yAxisTitle(yTitle)
+                .build();
+        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
+        boolean any = false;
+        for (Map.Entry<String, String> k : keys.entrySet()) {
+            List<Double> x = new ArrayList<>(), y = new ArrayList<>();
+            for (RunStore.Point p : points) {
+                if (p.key().equals(k.getKey()) && Double.isFinite(p.value())) {
+                    x.add((double) p.step());
+                    y.add(p.value());
+                }
+            }
+            if (x.isEmpty()) continue;
+            XYSeries s = chart.addSeries(k.getValue(), x, y);
+            s.setMarker(markers ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
+            any = true;
+        }
+        if (!any) chart.addSeries("nothing recorded", List.of(0.0), List.of(0.0));
+        return chart;
+    }
+
+    static HeatMapChart confusion(ClassificationReport r, String split) {
+        HeatMapChart chart = new HeatMapChartBuilder().width(600).height(520)
+                .title("Confusion matrix (" + split + "): rows true, columns predicted").build();
+        chart.getStyler().setShowValue(true);
+        chart.getStyler().setLegendVisible(false);
+        chart.getStyler().setPlotContentSize(1.0);
+        int k = r.labels().size();
+        int[][] m = r.confusionMatrix();
+        List<Number[]> cells = new ArrayList<>();
+        // XChart draws y upward; list true classes top to bottom as a table reads
+        List<String> rows = new ArrayList<>(r.labels());
+        java.util.Collections.reverse(rows);
+        for (int t = 0; t < k; t++) {
+            for (int p = 0; p < k; p++) cells.add(new Number[] {p, k - 1 - t, m[t][p]});
+        }
+        chart.addSeries("counts", new ArrayList<>(r.labels()), rows, cells);
+        return chart;
+    }
+
+    private static byte[] png(Chart<?, ?> chart) {
+        try {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            BitmapEncoder.saveBitmap(chart, bytes, BitmapEncoder.BitmapFormat.PNG);
+            return bytes.toByteArray();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot encode a PNG: " + e.getMessage(), e);
+        }
+    }
+
+    private static String html(String title, Map<String, byte[]> pngs, ClassificationReport test,
+            ClassificationReport validation, Map<String, Object> recipe, Map<String, Object> provenance) {
+        StringBuilder h = new StringBuilder();
+        h.append("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(esc(title))
+                .append("</title>\n<style>body{font:14px system-ui,sans-serif;margin:2em;max-width:1000px;color:#222}"
+                        + "table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 8px;"
+                        + "text-align:right}th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}"
+                        + "img{max-width:100%;border:1px solid #eee;margin:.5em 0}pre{background:#f7f7f7;padding:1em;"
+                        + "overflow:auto}</style></head><body>\n");
+        h.append("<h1>").append(esc(title)).append("</h1>\n");
+        h.append("<h2>Summary</h2>\n<table id=\"summary\"><tr><th>split</th><th>accuracy</th><th>macro-F1</th>"
+                + "<th>weighted F1</th><th>loss</th><th>n</th></tr>\n");
+        for (Map.Entry<String, ClassificationReport> e : splits(test, validation).entrySet()) {
+            ClassificationReport r = e.getValue();
+            h.append("<tr><td>").append(e.getKey()).append("</td><td>").append(f(r.accuracy())).append("</td><td>")
+                    .append(f(r.macro().f1())).append("</td><td>").append(f(r.weighted().f1())).append("</td><td>")
+                    .append(r.loss() == null ? "" : f(r.loss())).append("</td><td>").append(r.n()).append("</td></tr>\n");
+        }
+        h.append("</table>\n");
+        for (String png : pngs.keySet()) {
+            h.append("<img alt=\"").append(png).append("\" src=\"data:image/png;base64,")
+                    .append(Base64.getEncoder().encodeToString(pngs.get(png))).append("\">\n");
+        }
+        for (Map.Entry<String, ClassificationReport> e : splits(test, validation).entrySet()) {
+            ClassificationReport r = e.getValue();
+            h.append("<h2>Per class (").append(e.getKey()).append(")</h2>\n<table><tr><th>class</th><th>precision</th>"
+                    + "<th>recall</th><th>F1</th><th>support</th></tr>\n");
+            for (ClassificationReport.ClassStats c : r.perClass()) {
+                h.append("<tr><td>").append(esc(c.label())).append("</td><td>").append(f(c.precision())).append("</td><td>")
+                        .append(f(c.recall())).append("</td><td>").append(f(c.f1())).append("</td><td>")
+                        .append(c.support()).append("</td></tr>\n");
+            }
+            h.append("</table>\n<table class=\"confusion\"><tr><th>true \\ predicted</th>");
+            for (String l : r.labels()) h.append("<th>").append(esc(l)).append("</th>");
+            h.append("</tr>\n");
+            for (int t = 0; t < r.labels().size(); t++) {
+                h.append("<tr><td>").append(esc(r.labels().get(t))).append("</td>");
+                for (int c : r.confusionMatrix()[t]) h.append("<td>").append(c).append("</td>");
+                h.append("</tr>\n");
+            }
+            h.append("</table>\n");
+        }
+        h.append("<h2>Recipe</h2>\n<pre>").append(esc(RecipeLoader.toYaml(recipe))).append("</pre>\n");
+        if (provenance != null) {
+            h.append("<h2>Provenance</h2>\n<pre>").append(esc(RecipeLoader.toYaml(provenance))).append("</pre>\n");
+        }
+        return h.append("</body></html>\n").toString();
+    }
+
+    private static Map<String, ClassificationReport> splits(ClassificationReport test, ClassificationReport validation) {
+        Map<String, ClassificationReport> m = new LinkedHashMap<>();
+        if (test != null) m.put("test", test);
+        if (validation != null) m.put("validation", validation);
+        return m;
+    }
+
+    private static String f(double v) {
+        return String.format(Locale.ROOT, "%.4f", v);
+    }
+
+    static String esc(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+}
