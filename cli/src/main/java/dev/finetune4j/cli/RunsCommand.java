@@ -27,7 +27,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "runs", mixinStandardHelpOptions = true,
         description = {"List the recorded runs (every ft4j train and every tuning trial), newest first.",
                 "The store is $FT4J_RUNS/runs.db, else runs/runs.db."},
-        subcommands = {RunsCommand.Show.class, RunsCommand.Compare.class})
+        subcommands = {RunsCommand.Show.class, RunsCommand.Compare.class, RunsCommand.Export.class})
 final class RunsCommand implements Callable<Integer> {
     /** --store, shared by the subcommands. */
     static final class StoreOption {
@@ -270,6 +270,45 @@ final class RunsCommand implements Callable<Integer> {
 
         private static String abbreviate(String s, int n) {
             return s.length() <= n ? s : s.substring(0, n - 1) + "~";
+        }
+    }
+
+    @Command(name = "export", mixinStandardHelpOptions = true, description = "Write a run's recorded metrics as TensorBoard"
+            + " event files into DIR/<run id>/ (then: tensorboard --logdir DIR).")
+    static final class Export implements Callable<Integer> {
+        @Mixin
+        StoreOption store;
+
+        @Parameters(arity = "1..*", paramLabel = "ID", description = "run ids (unique prefixes are enough)")
+        List<String> ids;
+
+        @Option(names = "--tensorboard", required = true, paramLabel = "DIR", description = "the TensorBoard log directory")
+        Path dir;
+
+        @Override
+        public Integer call() throws Exception {
+            try (RunStore s = store.open()) {
+                for (String id : ids) {
+                    RunStore.Run r = find(s, id);
+                    Path runDir = dir.resolve(r.id());
+                    // TensorBoard merges every event file in a run's directory: an earlier export would show twice
+                    if (Files.isDirectory(runDir)) {
+                        try (var old = Files.list(runDir)) {
+                            for (Path f : old.filter(f -> f.getFileName().toString().endsWith(".ft4j")).toList()) Files.delete(f);
+                        }
+                    }
+                    List<dev.finetune4j.track.TensorBoardWriter.Scalar> scalars = new ArrayList<>();
+                    for (RunStore.Point p : s.points(r.id())) {
+                        if (!Double.isFinite(p.value())) continue;
+                        scalars.add(new dev.finetune4j.track.TensorBoardWriter.Scalar(p.key().replace('.', '/'), p.step(),
+                                p.timeMillis() / 1000.0, (float) p.value()));
+                    }
+                    Path file = dev.finetune4j.track.TensorBoardWriter.write(runDir, scalars);
+                    System.out.printf("%s: %d values -> %s%n", r.id(), scalars.size(), file);
+                }
+            }
+            System.out.printf("view with: tensorboard --logdir %s%n", dir);
+            return 0;
         }
     }
 }
