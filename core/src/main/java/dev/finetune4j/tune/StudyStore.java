@@ -45,10 +45,11 @@ public final class StudyStore implements AutoCloseable {
                 s.execute("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)");
                 s.execute("CREATE TABLE IF NOT EXISTS trials(number INTEGER PRIMARY KEY, state TEXT NOT NULL,"
                         + " params TEXT NOT NULL, value REAL, error TEXT, started_at TEXT, finished_at TEXT,"
-                        + " seconds REAL, attempts INTEGER NOT NULL DEFAULT 0, rss_mb INTEGER, attempt TEXT, worker TEXT,"
+                        + " seconds REAL, attempts INTEGER NOT NULL DEFAULT 0, rss_mb INTEGER, heap_mb INTEGER, attempt TEXT, worker TEXT,"
                         + " refused_attempts INTEGER NOT NULL DEFAULT 0)");
                 addColumnIfMissing(s, "attempt TEXT"); // stores written before attempts were tracked
                 addColumnIfMissing(s, "worker TEXT");
+                addColumnIfMissing(s, "heap_mb INTEGER");
                 addColumnIfMissing(s, "refused_attempts INTEGER NOT NULL DEFAULT 0");
                 s.execute("CREATE TABLE IF NOT EXISTS intermediate(trial INTEGER NOT NULL, step INTEGER NOT NULL,"
                         + " value REAL, PRIMARY KEY(trial, step))");
@@ -147,9 +148,9 @@ public final class StudyStore implements AutoCloseable {
     /** Records how the trial ended; false (nothing recorded) unless {@code attempt} holds the running trial. */
     public synchronized boolean finish(int trial, String attempt, TrialOutcome o) {
         if (!holds(trial, attempt)) return false;
-        update("UPDATE trials SET state = ?, value = ?, error = ?, finished_at = ?, seconds = ?, rss_mb = ?, worker = ?"
+        update("UPDATE trials SET state = ?, value = ?, error = ?, finished_at = ?, seconds = ?, rss_mb = ?, heap_mb = ?, worker = ?"
                 + " WHERE number = ?", o.state().name(), o.value(), o.error(), Instant.now().toString(), o.seconds(),
-                o.rssMb(), o.worker(), trial);
+                o.rssMb(), o.heapMb(), o.worker(), trial);
         return true;
     }
 
@@ -204,7 +205,7 @@ public final class StudyStore implements AutoCloseable {
         List<Map<String, Object>> out = new ArrayList<>();
         try (Statement s = db.createStatement()) {
             ResultSet r = s.executeQuery("SELECT number, state, value, seconds, attempts, error, params, started_at,"
-                    + " finished_at, rss_mb, worker, refused_attempts FROM trials ORDER BY number");
+                    + " finished_at, rss_mb, worker, refused_attempts, heap_mb FROM trials ORDER BY number");
             while (r.next()) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("number", r.getInt(1));
@@ -222,6 +223,8 @@ public final class StudyStore implements AutoCloseable {
                 m.put("rss_mb_after", r.wasNull() ? null : rss);
                 m.put("worker", r.getString(11));
                 m.put("refused_attempts", r.getInt(12));
+                long heap = r.getLong(13);
+                m.put("heap_mb_after", r.wasNull() ? null : heap);
                 out.add(m);
             }
             return out;

@@ -13,6 +13,11 @@ public final class ProcessMemory {
         return statusMb("VmRSS:");
     }
 
+    /** The JVM's committed heap in MB: resident memory the Java heap holds (grown, not necessarily in use). */
+    public static long heapCommittedMb() {
+        return java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted() >> 20;
+    }
+
     /** The highest resident set size so far, in MB. */
     public static long peakRssMb() {
         return statusMb("VmHWM:");

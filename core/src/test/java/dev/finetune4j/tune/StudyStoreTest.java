@@ -13,7 +13,7 @@ class StudyStoreTest {
     Path tmp;
 
     private static TrialOutcome complete(double value, String worker) {
-        return new TrialOutcome(Trial.State.COMPLETE, value, null, 1.5, 100L, 2, worker);
+        return new TrialOutcome(Trial.State.COMPLETE, value, null, 1.5, 100L, 40L, 2, worker);
     }
 
     @Test
