@@ -38,11 +38,15 @@ python3 - "$OUT" <<'PY'
 import json, sys
 out = sys.argv[1]
 times = dict(l.split() for l in open(f"{out}/times.txt"))
-print("| study | trials complete / pruned | best validation macro-F1 | epochs trained (all trials) | trial time (sum) | wall time | RSS after trial 1 / last / max |")
-print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+print("| study | trials complete / pruned | best validation macro-F1 | epochs trained (all trials) | trial time (sum) | wall time | RSS after trial 1 / last / max | Java heap after trial 1 / last |")
+print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 for p in ("none", "asha", "none-parallel2"):
     s = json.load(open(f"{out}/{p}/summary.json"))
     print(f"| {p} | {s['complete']} / {s['pruned']} | {s['best_value']:.4f} | {s['evaluations_run']} | "
           f"{s['trial_seconds']:.0f} s | {times[p]} s | {s['rss_mb_after_first_trial']} / "
-          f"{s['rss_mb_after_last_trial']} / {s['rss_mb_max_after_trial']} MB |")
+          f"{s['rss_mb_after_last_trial']} / {s['rss_mb_max_after_trial']} MB | "
+          f"{s.get('heap_mb_after_first_trial')} / {s.get('heap_mb_after_last_trial')} MB |")
+for p in ("none", "asha", "none-parallel2"):
+    board = sorted(json.load(open(f"{out}/{p}/leaderboard.json")), key=lambda r: r["number"])
+    print(p, "RSS after each trial:", [r["rss_mb_after"] for r in board])
 PY
