@@ -150,4 +150,22 @@ class TuneTest {
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("the Spark module is not on the classpath").doesNotContain("Exception");
     }
+
+    /** With a frozen body, the first trial runs alone and computes the features; the others load them. */
+    @Test
+    void parallelFeatureExtractionTrialsComputeTheFeaturesOnce() throws Exception {
+        Path out = tmp.resolve("parallel-fe");
+        CliContractTest.Result r = CliContractTest.ft4j("tune", tuneFile.toString(), "--output", out.toString(),
+                "--parallel", "2", "--no-best", "--set", "search.trials=3", "--set", "strategy.type=feature-extraction",
+                "--set", "search.space={train.learning_rate: {type: log_uniform, low: 1.0e-3, high: 1.0e-1}}");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("the first trial runs alone");
+        int computed = 0;
+        for (int t = 0; t < 3; t++) {
+            String log = Files.readString(out.resolve("trials/" + t + "/train.log"));
+            if (log.contains("body run once")) computed++;
+            else assertThat(log).contains("computed by an earlier trial");
+        }
+        assertThat(computed).isEqualTo(1);
+    }
 }

@@ -5,6 +5,7 @@ import dev.finetune4j.TensorRuntime;
 import dev.finetune4j.UserError;
 import dev.finetune4j.recipe.Recipe;
 import dev.finetune4j.recipe.RecipeLoader;
+import dev.finetune4j.recipe.Strategy;
 import dev.finetune4j.text.FineTune;
 import dev.finetune4j.track.Provenance;
 import dev.finetune4j.track.RunStore;
@@ -73,7 +74,7 @@ public final class Study {
 
     /** Runs the study with its trials on {@code backend} (which the caller closes). */
     public Outcome run(Path outputDir, Integer trialsOverride, TrialBackend backend, boolean trainBest) {
-        RecipeLoader.load(tuneFile, overrides); // the base recipe must be valid before any trial starts
+        Recipe base = RecipeLoader.load(tuneFile, overrides); // the base recipe must be valid before any trial starts
         outputDir = outputDir.toAbsolutePath().normalize();
         int budget = trialsOverride != null ? trialsOverride : config.trials();
         Sampler sampler = config.newSampler();
@@ -90,9 +91,19 @@ public final class Study {
             Random rng = new Random(config.seed() * 31 + store.trials().size());
             List<CompletableFuture<Void>> running = new ArrayList<>();
             String tunePath = tuneFile.toAbsolutePath().normalize().toString();
+            // With a frozen body the first trial computes the features every later trial loads: run it
+            // alone, or every trial started beside it computes them again.
+            boolean warmingUp = base.strategy().type() == Strategy.FEATURE_EXTRACTION
+                    && config.space().params().stream().noneMatch(p -> p.name().startsWith("strategy"))
+                    && !hasFiles(outputDir.resolve("features"));
+            if (warmingUp && backend.slots() > 1) log.println("study: the first trial runs alone: it computes the frozen body's features");
             while (true) {
                 running.removeIf(CompletableFuture::isDone);
-                if (running.size() >= Math.max(1, backend.slots())) {
+                if (warmingUp && running.isEmpty() && store.trials().stream().anyMatch(t -> t.state() != Trial.State.WAITING
+                        && t.state() != Trial.State.RUNNING)) {
+                    warmingUp = false;
+                }
+                if (running.size() >= (warmingUp ? 1 : Math.max(1, backend.slots()))) {
                     sleep();
                     continue;
                 }
@@ -169,6 +180,14 @@ public final class Study {
                 }
             }
             return new Outcome(outputDir, board, (Integer) best.get("number"), (Double) best.get("value"), epochs);
+        }
+    }
+
+    private static boolean hasFiles(Path dir) {
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            return files.findAny().isPresent();
+        } catch (IOException e) {
+            return false;
         }
     }
 

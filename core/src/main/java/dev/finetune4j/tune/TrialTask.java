@@ -79,12 +79,21 @@ public record TrialTask(String tuneFile, List<String> overrides, int number, Map
             Recipe recipe = recipe(Path.of(tuneFile), overrides, params);
             Files.createDirectories(dir);
             TrainingListener listener = new TrainingListener() {
+                long totalSteps = -1;
+
+                @Override
+                public void onStart(long steps, int epochs, int trainExamples) {
+                    totalSteps = steps;
+                }
+
                 @Override
                 public void onEvaluation(Evaluation e) {
                     double v = m.value(e.report());
                     values.add(v);
                     // the n-th evaluation: an epoch unless eval_every_steps is set
-                    if (!reporter.report(values.size(), v)) throw new StopTraining("pruned");
+                    boolean goOn = reporter.report(values.size(), v);
+                    // After the last evaluation there is nothing left to save: the trial completes.
+                    if (!goOn && e.step() < totalSteps && !e.stopping()) throw new StopTraining("pruned");
                 }
             };
             try (PrintStream trialLog = new PrintStream(Files.newOutputStream(dir.resolve("train.log")), true,
