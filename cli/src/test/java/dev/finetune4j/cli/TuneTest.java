@@ -29,29 +29,10 @@ class TuneTest {
     @BeforeAll
     static void fixture() throws Exception {
         TinyRun.write(tmp, 80);
-        tuneFile = tmp.resolve("tune.yaml");
-        Files.writeString(tuneFile, String.join("\n",
-                "name: tiny",
-                "model: tiny-bert",
-                "seed: 3",
-                "data:",
-                "  train: mails.jsonl",
-                "  max_length: 32",
-                "  validation_fraction: 0.25",
-                "train:",
-                "  epochs: 3",
-                "  batch_size: 16",
-                "  early_stopping: false",
-                "search:",
-                "  metric: validation.macro_f1",
-                "  sampler: random",
-                "  trials: 4",
-                "  seed: 1",
-                "  space:",
-                "    train.learning_rate: {type: log_uniform, low: 1.0e-4, high: 1.0e-2}",
-                "    strategy.type: {type: choice, values: [full, lora]}",
-                "    strategy.rank: {type: int, low: 2, high: 8, when: {strategy.type: [lora]}}",
-                ""));
+        tuneFile = TinyRun.writeTuneFile(tmp, "sampler: random", "trials: 4", "seed: 1", "space:",
+                "  train.learning_rate: {type: log_uniform, low: 1.0e-4, high: 1.0e-2}",
+                "  strategy.type: {type: choice, values: [full, lora]}",
+                "  strategy.rank: {type: int, low: 2, high: 8, when: {strategy.type: [lora]}}");
     }
 
     @Test

@@ -9,7 +9,8 @@ import java.util.List;
 
 /**
  * Records a run's metrics as it trains: per step the train loss, learning rate, gradient norm,
- * examples/s and resident memory; per evaluation the validation loss, accuracy and F1s. Values are
+ * examples/s and resident memory; per epoch the mean train loss; per evaluation the validation
+ * loss, accuracy and F1s. Values are
  * written in batches (every {@value #FLUSH_MILLIS} ms, at each evaluation and at the end), so a
  * dashboard sees a live run within seconds without a transaction per step.
  */
@@ -21,6 +22,10 @@ public final class RunRecorder implements TrainingListener {
     private final List<RunStore.Point> pending = new ArrayList<>();
     private final List<RunStore.Point> all = new ArrayList<>();
     private long lastFlush = System.currentTimeMillis();
+    private int epoch = -1;
+    private long epochLastStep;
+    private double epochLossSum;
+    private int epochSteps;
 
     /** {@code store} null: keep the points in memory only (for the run's report). */
     public RunRecorder(RunStore store, String run) {
@@ -41,6 +46,13 @@ public final class RunRecorder implements TrainingListener {
     public synchronized void onStep(Step s) {
         long now = System.currentTimeMillis();
         int epoch = s.epoch() + 1;
+        if (epoch != this.epoch) endEpoch(now);
+        this.epoch = epoch;
+        epochLastStep = s.step();
+        if (Double.isFinite(s.loss())) {
+            epochLossSum += s.loss();
+            epochSteps++;
+        }
         add(s.step(), epoch, "train.loss", s.loss(), now);
         add(s.step(), epoch, "train.learning_rate", s.learningRate(), now);
         add(s.step(), epoch, "train.grad_norm", s.gradNorm(), now);
@@ -63,7 +75,15 @@ public final class RunRecorder implements TrainingListener {
 
     @Override
     public synchronized void onEnd(TrainingResult result) {
+        endEpoch(System.currentTimeMillis());
         flush();
+    }
+
+    /** The finished epoch's mean train loss, at its last step ({@code train.epoch_loss}). */
+    private void endEpoch(long now) {
+        if (epoch > 0 && epochSteps > 0) add(epochLastStep, epoch, "train.epoch_loss", epochLossSum / epochSteps, now);
+        epochLossSum = 0;
+        epochSteps = 0;
     }
 
     /** Writes what is pending; also call it when training stops without {@link #onEnd} (an error, a pruned trial). */

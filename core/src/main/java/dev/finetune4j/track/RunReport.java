@@ -56,14 +56,16 @@ public final class RunReport {
     static XYChart lossChart(List<RunStore.Point> points) {
         XYChart chart = series(points, "Loss: train (per step) vs validation (per evaluation)", "cross-entropy",
                 Map.of("train.loss", "train"), false);
-        List<Double> x = new ArrayList<>(), y = new ArrayList<>();
-        for (RunStore.Point p : points) {
-            if (p.key().equals("validation.loss") && Double.isFinite(p.value())) {
-                x.add((double) p.step());
-                y.add(p.value());
+        for (String[] k : new String[][] {{"validation.loss", "validation"}, {"train.epoch_loss", "train (epoch mean)"}}) {
+            List<Double> x = new ArrayList<>(), y = new ArrayList<>();
+            for (RunStore.Point p : points) {
+                if (p.key().equals(k[0]) && Double.isFinite(p.value())) {
+                    x.add((double) p.step());
+                    y.add(p.value());
+                }
             }
+            if (!x.isEmpty()) chart.addSeries(k[1], x, y).setMarker(SeriesMarkers.CIRCLE);
         }
-        if (!x.isEmpty()) chart.addSeries("validation", x, y).setMarker(SeriesMarkers.CIRCLE);
         return chart;
     }
 

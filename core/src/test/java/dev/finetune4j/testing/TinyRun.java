@@ -27,4 +27,18 @@ public final class TinyRun {
         List<String> lines = Files.readAllLines(Path.of("../examples/spam/emails.jsonl")).subList(0, mails);
         Files.write(dir.resolve("mails.jsonl"), lines);
     }
+
+    /**
+     * Writes {@code dir/tune.yaml}: 3 epochs of the tiny model on the mails (a quarter for
+     * validation), plus a {@code search:} section with {@code searchLines} (each indented under it).
+     */
+    public static Path writeTuneFile(Path dir, String... searchLines) throws IOException {
+        List<String> lines = new java.util.ArrayList<>(List.of("name: tiny", "model: tiny-bert", "seed: 3", "data:",
+                "  train: mails.jsonl", "  max_length: 32", "  validation_fraction: 0.25", "train:", "  epochs: 3",
+                "  batch_size: 16", "  early_stopping: false", "search:", "  metric: validation.macro_f1"));
+        for (String l : searchLines) lines.add("  " + l);
+        Path file = dir.resolve("tune.yaml");
+        Files.write(file, lines);
+        return file;
+    }
 }

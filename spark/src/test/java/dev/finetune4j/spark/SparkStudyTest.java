@@ -36,29 +36,9 @@ class SparkStudyTest {
     @BeforeAll
     static void fixture() throws Exception {
         TinyRun.write(tmp, 80);
-        tuneFile = tmp.resolve("tune.yaml");
-        Files.writeString(tuneFile, String.join("\n",
-                "name: tiny",
-                "model: tiny-bert",
-                "seed: 3",
-                "data:",
-                "  train: mails.jsonl",
-                "  max_length: 32",
-                "  validation_fraction: 0.25",
-                "train:",
-                "  epochs: 3",
-                "  batch_size: 16",
-                "  early_stopping: false",
-                "search:",
-                "  metric: validation.macro_f1",
-                "  sampler: random",
-                "  pruner: none",
-                "  trials: 3",
-                "  seed: 1",
-                "  space:",
-                "    train.learning_rate: {type: log_uniform, low: 1.0e-4, high: 1.0e-2}",
-                "    train.weight_decay: {type: uniform, low: 0.0, high: 0.1}",
-                ""));
+        tuneFile = TinyRun.writeTuneFile(tmp, "sampler: random", "pruner: none", "trials: 3", "seed: 1", "space:",
+                "  train.learning_rate: {type: log_uniform, low: 1.0e-4, high: 1.0e-2}",
+                "  train.weight_decay: {type: uniform, low: 0.0, high: 0.1}");
     }
 
     @Test
