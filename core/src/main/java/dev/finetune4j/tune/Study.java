@@ -137,26 +137,7 @@ public final class Study {
             }
             List<Map<String, Object>> board = leaderboard(store);
             writeResults(outputDir, board);
-            Map<String, Object> summary = new LinkedHashMap<>();
-            summary.put("sampler", config.sampler());
-            summary.put("pruner", config.pruner());
-            summary.put("metric", config.metric());
-            for (Trial.State st : Trial.State.values()) {
-                summary.put(st.name().toLowerCase(), board.stream().filter(r -> st.name().equals(r.get("state"))).count());
-            }
-            summary.put("best_value", board.isEmpty() ? null : board.get(0).get("value"));
-            summary.put("evaluations_run", epochsTrained(store));
-            List<Long> rss = board.stream().sorted(Comparator.comparingInt(r -> (Integer) r.get("number")))
-                    .map(r -> (Long) r.get("rss_mb_after")).filter(java.util.Objects::nonNull).toList();
-            summary.put("rss_mb_after_first_trial", rss.isEmpty() ? null : rss.get(0));
-            summary.put("rss_mb_after_last_trial", rss.isEmpty() ? null : rss.get(rss.size() - 1));
-            summary.put("rss_mb_max_after_trial", rss.stream().mapToLong(Long::longValue).max().orElse(-1));
-            List<Long> heap = board.stream().sorted(Comparator.comparingInt(r -> (Integer) r.get("number")))
-                    .map(r -> (Long) r.get("heap_mb_after")).filter(java.util.Objects::nonNull).toList();
-            summary.put("heap_mb_after_first_trial", heap.isEmpty() ? null : heap.get(0));
-            summary.put("heap_mb_after_last_trial", heap.isEmpty() ? null : heap.get(heap.size() - 1));
-            summary.put("trial_seconds", board.stream().mapToDouble(r -> r.get("seconds") == null ? 0 : (Double) r.get("seconds")).sum());
-            AtomicFiles.writeJson(outputDir.resolve("summary.json"), summary);
+            AtomicFiles.writeJson(outputDir.resolve("summary.json"), summary(board, store));
             StudyPlots.write(outputDir, store.trials(), config);
             Map<String, Object> best = board.stream().filter(r -> "COMPLETE".equals(r.get("state"))).findFirst().orElse(null);
             long epochs = epochsTrained(store);
@@ -181,6 +162,30 @@ public final class Study {
             }
             return new Outcome(outputDir, board, (Integer) best.get("number"), (Double) best.get("value"), epochs);
         }
+    }
+
+    /** summary.json: trials per state, the best value, evaluations run, memory after the first and last trial. */
+    private Map<String, Object> summary(List<Map<String, Object>> board, StudyStore store) {
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("sampler", config.sampler());
+        summary.put("pruner", config.pruner());
+        summary.put("metric", config.metric());
+        for (Trial.State st : Trial.State.values()) {
+            summary.put(st.name().toLowerCase(), board.stream().filter(r -> st.name().equals(r.get("state"))).count());
+        }
+        summary.put("best_value", board.isEmpty() ? null : board.get(0).get("value"));
+        summary.put("evaluations_run", epochsTrained(store));
+        List<Long> rss = board.stream().sorted(Comparator.comparingInt(r -> (Integer) r.get("number")))
+                .map(r -> (Long) r.get("rss_mb_after")).filter(java.util.Objects::nonNull).toList();
+        summary.put("rss_mb_after_first_trial", rss.isEmpty() ? null : rss.get(0));
+        summary.put("rss_mb_after_last_trial", rss.isEmpty() ? null : rss.get(rss.size() - 1));
+        summary.put("rss_mb_max_after_trial", rss.stream().mapToLong(Long::longValue).max().orElse(-1));
+        List<Long> heap = board.stream().sorted(Comparator.comparingInt(r -> (Integer) r.get("number")))
+                .map(r -> (Long) r.get("heap_mb_after")).filter(java.util.Objects::nonNull).toList();
+        summary.put("heap_mb_after_first_trial", heap.isEmpty() ? null : heap.get(0));
+        summary.put("heap_mb_after_last_trial", heap.isEmpty() ? null : heap.get(heap.size() - 1));
+        summary.put("trial_seconds", board.stream().mapToDouble(r -> r.get("seconds") == null ? 0 : (Double) r.get("seconds")).sum());
+        return summary;
     }
 
     private static boolean hasFiles(Path dir) {
