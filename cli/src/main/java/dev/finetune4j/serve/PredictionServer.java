@@ -255,7 +255,9 @@ public final class PredictionServer implements AutoCloseable {
             root = TREE.readValue(body);
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
-            throw new ApiError(400, "malformed JSON: " + e.getOriginalMessage()
+            // Jackson names the source as "[Source: REDACTED (...); line: 1, column: 11]" inside some messages.
+            String message = e.getOriginalMessage().replaceAll("\\[Source: [^;\\]]*; ", "[");
+            throw new ApiError(400, "malformed JSON: " + message
                     + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
         } catch (IOException e) {
             throw new ApiError(400, "could not read the JSON body: " + e.getMessage());

@@ -190,6 +190,8 @@ class ServeTest {
         String huge = "{\"texts\": [\"" + "y".repeat(5000) + "\"]}";
         List<Case> corpus = List.of(
                 new Case("truncated JSON", "POST", "/v1/predict", json, "{\"texts\": [\"a\"", token, 400, "line 1, column"),
+                new Case("unclosed array", "POST", "/v1/predict", json, "{\"texts\": [1", token, 400,
+                        "start marker at [line: 1, column: 11]"),
                 new Case("bad token in JSON", "POST", "/v1/predict", json, "{\"texts\": [a]}", token, 400, "malformed JSON"),
                 new Case("trailing garbage", "POST", "/v1/predict", json, "{\"texts\": [\"a\"]} x", token, 400, "malformed JSON"),
                 new Case("empty body", "POST", "/v1/predict", json, "", token, 400, "malformed JSON"),
