@@ -98,7 +98,7 @@ public record TrialTask(String tuneFile, List<String> overrides, int number, Map
             };
             try (PrintStream trialLog = new PrintStream(Files.newOutputStream(dir.resolve("train.log")), true,
                     StandardCharsets.UTF_8);
-                    RunStore runs = runStore == null ? null : new RunStore(Path.of(runStore))) {
+                    RunStore runs = openRunStore(trialLog)) {
                 FineTune.Outcome o = new FineTune(recipe, trialLog).forTrial(Path.of(outputDir, "features"))
                         .trackIn(runs, outputDir, number).run(dir, listener);
                 ClassificationReport validation = o.validation();
@@ -114,6 +114,20 @@ public record TrialTask(String tuneFile, List<String> overrides, int number, Map
             if (e instanceof OutOfMemoryError) throw (Error) e;
             String message = e.getMessage() == null ? e.toString() : e.getMessage();
             return outcome(Trial.State.FAILED, null, message, t0, values, worker);
+        }
+    }
+
+    /**
+     * The run store, or null when there is none or it cannot be opened here (an executor that does
+     * not share the driver's disk): the trial still runs and reports to the study.
+     */
+    private RunStore openRunStore(PrintStream trialLog) {
+        if (runStore == null) return null;
+        try {
+            return new RunStore(Path.of(runStore));
+        } catch (UserError e) {
+            trialLog.println("note: this trial is not recorded in the run store: " + e.getMessage());
+            return null;
         }
     }
 
