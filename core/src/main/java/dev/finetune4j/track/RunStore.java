@@ -1,13 +1,10 @@
 package dev.finetune4j.track;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune4j.UserError;
+import dev.finetune4j.util.SqliteFile;
 import java.net.InetAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -17,7 +14,6 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -47,10 +43,10 @@ public final class RunStore implements AutoCloseable {
             Map<String, Object> provenance, Map<String, Object> summary, Map<String, Object> artifacts, String startedAt,
             String finishedAt, String host, long pid, String error, String study, Integer trial) {}
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
     private static final String HOST = hostName();
 
+    private final SqliteFile sql;
     private final Connection db;
     private final Path file;
 
@@ -62,25 +58,15 @@ public final class RunStore implements AutoCloseable {
 
     public RunStore(Path file) {
         this.file = file;
-        try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            db = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
-            try (Statement s = db.createStatement()) {
-                s.execute("PRAGMA journal_mode=WAL");
-                s.execute("PRAGMA busy_timeout=15000");
-                s.execute("PRAGMA synchronous=NORMAL"); // WAL + NORMAL: a crash loses at most the last commits, never corrupts
-                s.execute("CREATE TABLE IF NOT EXISTS runs(id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL,"
+        this.sql = new SqliteFile(file, "the run store", "NORMAL", 15_000,
+                "CREATE TABLE IF NOT EXISTS runs(id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL,"
                         + " status TEXT NOT NULL, output_dir TEXT, recipe TEXT, provenance TEXT, summary TEXT, artifacts TEXT,"
                         + " started_at TEXT NOT NULL, finished_at TEXT, host TEXT, pid INTEGER, pid_started INTEGER,"
-                        + " error TEXT, study TEXT, trial INTEGER)");
-                s.execute("CREATE TABLE IF NOT EXISTS metrics(run TEXT NOT NULL, key TEXT NOT NULL, step INTEGER NOT NULL,"
-                        + " epoch INTEGER, value REAL, time INTEGER NOT NULL, PRIMARY KEY(run, key, step))");
-                s.execute("CREATE INDEX IF NOT EXISTS runs_started ON runs(started_at)");
-            }
-        } catch (SQLException | java.io.IOException e) {
-            throw new UserError("cannot open the run store " + file + ": " + e.getMessage()
-                    + " (set FT4J_RUNS to a writable directory)", e);
-        }
+                        + " error TEXT, study TEXT, trial INTEGER)",
+                "CREATE TABLE IF NOT EXISTS metrics(run TEXT NOT NULL, key TEXT NOT NULL, step INTEGER NOT NULL,"
+                        + " epoch INTEGER, value REAL, time INTEGER NOT NULL, PRIMARY KEY(run, key, step))",
+                "CREATE INDEX IF NOT EXISTS runs_started ON runs(started_at)");
+        this.db = sql.connection();
     }
 
     public Path file() {
@@ -264,44 +250,24 @@ public final class RunStore implements AutoCloseable {
         }
     }
 
-    private int update(String sql, Object... args) {
-        try (PreparedStatement p = db.prepareStatement(sql)) {
-            for (int i = 0; i < args.length; i++) p.setObject(i + 1, args[i]);
-            return p.executeUpdate();
-        } catch (SQLException e) {
-            throw failed(e);
-        }
+    private int update(String statement, Object... args) {
+        return sql.update(statement, args);
     }
 
     private UserError failed(SQLException e) {
-        return new UserError("the run store " + file + " failed: " + e.getMessage()
-                + (String.valueOf(e.getMessage()).contains("full") ? " (is the disk full?)" : ""), e);
+        return sql.failed(e);
     }
 
     private static String json(Map<String, Object> m) {
-        if (m == null) return null;
-        try {
-            return JSON.writeValueAsString(m);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return SqliteFile.json(m);
     }
 
     private static Map<String, Object> map(String json) {
-        if (json == null) return null;
-        try {
-            return JSON.readValue(json, new TypeReference<LinkedHashMap<String, Object>>() {});
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return SqliteFile.map(json);
     }
 
     @Override
     public synchronized void close() {
-        try {
-            db.close();
-        } catch (SQLException ignored) {
-            // closing: nothing left to save
-        }
+        sql.close();
     }
 }

@@ -1,12 +1,9 @@
 package dev.finetune4j.tune;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune4j.UserError;
-import java.nio.file.Files;
+import dev.finetune4j.util.SqliteFile;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -29,42 +26,26 @@ import java.util.Map;
  * speculative copy) are refused, so no trial is recorded twice.
  */
 public final class StudyStore implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private final SqliteFile sql;
     private final Connection db;
     private final Path file;
 
     public StudyStore(Path file) {
         this.file = file;
-        try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            db = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
-            try (Statement s = db.createStatement()) {
-                s.execute("PRAGMA journal_mode=WAL");
-                s.execute("PRAGMA busy_timeout=10000");
-                s.execute("PRAGMA synchronous=FULL");
-                s.execute("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)");
-                s.execute("CREATE TABLE IF NOT EXISTS trials(number INTEGER PRIMARY KEY, state TEXT NOT NULL,"
+        this.sql = new SqliteFile(file, "the study store", "FULL", 10_000,
+                "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+                "CREATE TABLE IF NOT EXISTS trials(number INTEGER PRIMARY KEY, state TEXT NOT NULL,"
                         + " params TEXT NOT NULL, value REAL, error TEXT, started_at TEXT, finished_at TEXT,"
-                        + " seconds REAL, attempts INTEGER NOT NULL DEFAULT 0, rss_mb INTEGER, heap_mb INTEGER, attempt TEXT, worker TEXT,"
-                        + " refused_attempts INTEGER NOT NULL DEFAULT 0)");
-                addColumnIfMissing(s, "attempt TEXT"); // stores written before attempts were tracked
-                addColumnIfMissing(s, "worker TEXT");
-                addColumnIfMissing(s, "heap_mb INTEGER");
-                addColumnIfMissing(s, "refused_attempts INTEGER NOT NULL DEFAULT 0");
-                s.execute("CREATE TABLE IF NOT EXISTS intermediate(trial INTEGER NOT NULL, step INTEGER NOT NULL,"
+                        + " seconds REAL, attempts INTEGER NOT NULL DEFAULT 0, rss_mb INTEGER, heap_mb INTEGER,"
+                        + " attempt TEXT, worker TEXT, refused_attempts INTEGER NOT NULL DEFAULT 0)",
+                "CREATE TABLE IF NOT EXISTS intermediate(trial INTEGER NOT NULL, step INTEGER NOT NULL,"
                         + " value REAL, PRIMARY KEY(trial, step))");
-            }
-        } catch (Exception e) {
-            throw new UserError("cannot open the study store " + file + ": " + e.getMessage(), e);
+        // stores written before attempts and memory were tracked
+        for (String column : List.of("attempt TEXT", "worker TEXT", "heap_mb INTEGER",
+                "refused_attempts INTEGER NOT NULL DEFAULT 0")) {
+            sql.addColumnIfMissing("trials", column);
         }
-    }
-
-    private static void addColumnIfMissing(Statement s, String column) throws SQLException {
-        try {
-            s.execute("ALTER TABLE trials ADD COLUMN " + column);
-        } catch (SQLException e) {
-            if (!String.valueOf(e.getMessage()).contains("duplicate column")) throw e;
-        }
+        this.db = sql.connection();
     }
 
     public Path file() {
@@ -243,42 +224,24 @@ public final class StudyStore implements AutoCloseable {
         }
     }
 
-    private int update(String sql, Object... args) {
-        try (PreparedStatement p = db.prepareStatement(sql)) {
-            for (int i = 0; i < args.length; i++) p.setObject(i + 1, args[i]);
-            return p.executeUpdate();
-        } catch (SQLException e) {
-            throw failed(e);
-        }
+    private int update(String statement, Object... args) {
+        return sql.update(statement, args);
     }
 
     private UserError failed(SQLException e) {
-        return new UserError("the study store " + file + " failed: " + e.getMessage()
-                + (String.valueOf(e.getMessage()).contains("full") ? " (is the disk full?)" : ""), e);
+        return sql.failed(e);
     }
 
     private static String json(Map<String, Object> params) {
-        try {
-            return JSON.writeValueAsString(params);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return SqliteFile.json(params);
     }
 
     private static Map<String, Object> params(String json) {
-        try {
-            return JSON.readValue(json, new TypeReference<LinkedHashMap<String, Object>>() {});
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return SqliteFile.map(json);
     }
 
     @Override
     public synchronized void close() {
-        try {
-            db.close();
-        } catch (SQLException ignored) {
-            // closing: nothing left to save
-        }
+        sql.close();
     }
 }
