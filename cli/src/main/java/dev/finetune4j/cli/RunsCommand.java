@@ -94,10 +94,11 @@ final class RunsCommand implements Callable<Integer> {
             System.out.println("no runs match");
             return 0;
         }
-        System.out.printf("%-38s %-8s %-9s %-20s %9s %14s %20s%n", "id", "kind", "status", "started (UTC)", "duration",
-                column, "validation.macro_f1");
+        int idWidth = runs.stream().mapToInt(r -> r.id().length()).max().orElse(2);
+        String row = "%-" + idWidth + "s  %-8s %-9s %-20s %9s %14s %20s%n";
+        System.out.printf(row, "id", "kind", "status", "started (UTC)", "duration", column, "validation.macro_f1");
         for (RunStore.Run r : runs) {
-            System.out.printf("%-38s %-8s %-9s %-20s %9s %14s %20s%n", r.id(), r.kind(), r.status().name().toLowerCase(),
+            System.out.printf(row, r.id(), r.kind(), r.status().name().toLowerCase(),
                     r.startedAt().substring(0, 19).replace('T', ' '), duration(r), fmt(metric(r, column)),
                     fmt(metric(r, "validation.macro_f1")));
         }

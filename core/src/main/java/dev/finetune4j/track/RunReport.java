@@ -104,6 +104,8 @@ public final class RunReport {
         HeatMapChart chart = new HeatMapChartBuilder().width(600).height(520)
                 .title("Confusion matrix (" + split + "): rows true, columns predicted").build();
         chart.getStyler().setShowValue(true);
+        chart.getStyler().setRangeColors(new java.awt.Color[] {new java.awt.Color(0xf7fbff), new java.awt.Color(0x9ecae1),
+                new java.awt.Color(0x4292c6)}); // light to mid blue: the counts stay readable in black
         chart.getStyler().setLegendVisible(false);
         chart.getStyler().setPlotContentSize(1.0);
         int k = r.labels().size();

@@ -33,13 +33,16 @@ const ft4j = {
   },
   palette: ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"],
   chart(el, title, names, data, opts = {}) {
+    // opts.rightAxis: the name of a series drawn on its own scale, labelled on the right
     const series = [{label: opts.xLabel || "step"}].concat(names.map((n, i) => ({
       label: n, stroke: ft4j.palette[i % ft4j.palette.length], width: 1.5, spanGaps: true,
-      points: {show: !!(opts.points && opts.points[i])},
+      points: {show: !!(opts.points && opts.points[i])}, scale: n === opts.rightAxis ? "right" : "y",
     })));
+    const axes = [{label: opts.xLabel || "step"}, {scale: "y", label: opts.yLabel || "", size: 70,
+      // uPlot's default ticks round small values (a learning rate of 3e-5 reads as 0)
+      values: opts.exponent ? (u, vals) => vals.map(v => v === 0 ? "0" : v.toExponential(1)) : undefined}];
+    if (opts.rightAxis) axes.push({scale: "right", side: 1, size: 70, label: opts.rightAxis, grid: {show: false}});
     return new uPlot({title, width: Math.max(500, el.clientWidth - 20), height: 280, series,
-      scales: {x: {time: false}}, axes: [{label: opts.xLabel || "step"}, {label: opts.yLabel || "",
-        // uPlot's default ticks round small values (a learning rate of 3e-5 reads as 0)
-        values: opts.exponent ? (u, vals) => vals.map(v => v === 0 ? "0" : v.toExponential(1)) : undefined}]}, data, el);
+      scales: {x: {time: false}}, axes}, data, el);
   },
 };
