@@ -227,9 +227,9 @@ public final class FineTune {
                         checkpoint.weights(), files.description(), recipe.head().pooling(), recipe.head().dropout(),
                         tc.hiddenDropout(), labels.names(), recipe.seed())) {
             model.notes().forEach(n -> log.println("note: " + n));
-            EncodedTexts trainSet = encode(encoder, train, labels, "train", dataReport);
-            EncodedTexts validationSet = encode(encoder, validation, labels, "validation", dataReport);
-            EncodedTexts testSet = encode(encoder, test, labels, "test", dataReport);
+            EncodedTexts trainSet = encode(encoder, tokenizerSha256(provenance), train, labels, "train", dataReport);
+            EncodedTexts validationSet = encode(encoder, tokenizerSha256(provenance), validation, labels, "validation", dataReport);
+            EncodedTexts testSet = encode(encoder, tokenizerSha256(provenance), test, labels, "test", dataReport);
 
             float[] classWeights = tc.classWeights() == dev.finetune4j.recipe.ClassWeights.AUTO
                     ? Trainer.balancedClassWeights(trainSet.labels(), labels.size()) : null;
@@ -485,6 +485,11 @@ public final class FineTune {
     }
 
     @SuppressWarnings("unchecked")
+    private static String tokenizerSha256(Map<String, Object> provenance) {
+        return (String) ((Map<String, Object>) provenance.get("model")).get("tokenizer_sha256");
+    }
+
+    @SuppressWarnings("unchecked")
     private static String weightsSha256(Map<String, Object> provenance) {
         return (String) ((Map<String, Object>) provenance.get("model")).get("weights_sha256");
     }
@@ -568,15 +573,33 @@ public final class FineTune {
         return clean.examples();
     }
 
-    private EncodedTexts encode(TextEncoder encoder, List<Example> examples, LabelSet labels, String name,
-            Map<String, Object> report) {
+    /**
+     * Token ids of texts this JVM already encoded, by tokenizer, max_length and the texts' hash:
+     * tuning trials tokenize the same data every trial (about half a cached trial's start-up).
+     */
+    private static final Map<String, List<EncodedText>> ENCODED = java.util.Collections.synchronizedMap(
+            new LinkedHashMap<>(8, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, List<EncodedText>> eldest) {
+                    return size() > 6; // a study's train, validation and test sets, twice over
+                }
+            });
+
+    private EncodedTexts encode(TextEncoder encoder, String tokenizerSha256, List<Example> examples, LabelSet labels,
+            String name, Map<String, Object> report) {
         List<String> texts = new ArrayList<>(examples.size());
         int[] y = new int[examples.size()];
         for (int i = 0; i < y.length; i++) {
             texts.add(examples.get(i).text());
             y[i] = labels.index(examples.get(i).label());
         }
-        List<EncodedText> encoded = encoder.encodeAll(texts);
+        String key = tokenizerSha256 + ":" + encoder.maxLength() + ":"
+                + Provenance.sha256(String.join("\u0000", texts).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        List<EncodedText> encoded = ENCODED.get(key);
+        if (encoded == null) {
+            encoded = encoder.encodeAll(texts);
+            ENCODED.put(key, encoded);
+        }
         int truncated = TextEncoder.countTruncated(encoded);
         if (truncated > 0) {
             log.printf("note: %d of %d %s texts are longer than max_length %d tokens and were truncated%n", truncated,

@@ -53,4 +53,13 @@ class TrialTaskTest {
         assertThat(o.value()).isNotNull();
         assertThat(o.heapMb()).isPositive();
     }
+
+    /** The second trial reuses the first's token ids (cached in this JVM) and must come out the same. */
+    @Test
+    void aTrialRunAgainGivesTheSameValue() {
+        TrialOutcome first = task(2).run(1, "test", (step, value) -> true);
+        TrialOutcome second = task(3).run(1, "test", (step, value) -> true);
+        assertThat(first.state()).isEqualTo(Trial.State.COMPLETE);
+        assertThat(second.value()).isEqualTo(first.value());
+    }
 }
