@@ -2,12 +2,11 @@ package dev.finetune4j.cli;
 
 import dev.finetune4j.UserError;
 import dev.finetune4j.recipe.RecipeLoader;
+import dev.finetune4j.track.RecipeDiff;
 import dev.finetune4j.track.RunStore;
 import dev.finetune4j.util.AtomicFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -15,7 +14,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
@@ -126,33 +124,15 @@ final class RunsCommand implements Callable<Integer> {
     }
 
     static String duration(RunStore.Run r) {
-        Instant start = Instant.parse(r.startedAt());
-        Instant end = r.finishedAt() != null ? Instant.parse(r.finishedAt()) : r.status() == RunStore.Status.RUNNING
-                ? Instant.now() : null;
-        if (end == null) return "-";
-        long s = Duration.between(start, end).getSeconds();
+        Double seconds = r.seconds();
+        if (seconds == null) return "-";
+        long s = seconds.longValue();
         return s >= 3600 ? String.format("%dh%02dm", s / 3600, s / 60 % 60) : String.format("%dm%02ds", s / 60, s % 60);
     }
 
     static RunStore.Run find(RunStore s, String id) {
         return s.find(id).orElseThrow(() -> new UserError("no run '" + id + "' in " + s.file()
                 + ": `ft4j runs` lists the ids (a unique prefix is enough)"));
-    }
-
-    /** Nested maps as dotted keys: {@code train.learning_rate}. */
-    static Map<String, Object> flatten(Map<String, Object> m) {
-        Map<String, Object> out = new TreeMap<>();
-        if (m != null) flatten("", m, out);
-        return out;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static void flatten(String prefix, Map<String, Object> m, Map<String, Object> out) {
-        for (Map.Entry<String, Object> e : m.entrySet()) {
-            String k = prefix + e.getKey();
-            if (e.getValue() instanceof Map<?, ?> sub) flatten(k + ".", (Map<String, Object>) sub, out);
-            else out.put(k, e.getValue());
-        }
     }
 
     @Command(name = "show", mixinStandardHelpOptions = true, description = "One run: status, summary metrics, the last"
@@ -234,39 +214,32 @@ final class RunsCommand implements Callable<Integer> {
             try (RunStore s = store.open()) {
                 for (String id : ids) runs.add(find(s, id));
             }
-            List<Map<String, Object>> recipes = runs.stream().map(r -> flatten(r.recipe())).toList();
-            Set<String> keys = new LinkedHashSet<>();
-            recipes.forEach(m -> keys.addAll(m.keySet()));
-            int w = Math.max(24, keys.stream().mapToInt(String::length).max().orElse(0) + 2);
+            List<RecipeDiff> diffs = RecipeDiff.of(runs);
+            int w = Math.max(24, diffs.stream().mapToInt(d -> d.key().length()).max().orElse(0) + 2);
             StringBuilder header = new StringBuilder(String.format("%-" + w + "s", ""));
             for (RunStore.Run r : runs) header.append(String.format(" %-22s", abbreviate(r.id(), 22)));
             System.out.println(header);
             System.out.println("parameters" + (all ? "" : " (only those that differ)"));
-            int shown = 0;
-            for (String k : new java.util.TreeSet<>(keys)) {
-                List<Object> values = recipes.stream().map(m -> m.get(k)).toList();
-                boolean same = values.stream().allMatch(v -> Objects.equals(v, values.get(0)));
-                if (same && !all) continue;
-                StringBuilder line = new StringBuilder(String.format("  %-" + (w - 2) + "s", k));
-                for (Object v : values) line.append(String.format(" %-22s", abbreviate(fmt(v), 22)));
-                System.out.println(line);
-                shown++;
-            }
-            if (shown == 0) System.out.println("  (the recipes are identical)");
+            List<RecipeDiff> shown = diffs.stream().filter(d -> all || d.differs()).toList();
+            for (RecipeDiff d : shown) System.out.println(row(w, d.key(), d.values()));
+            if (shown.isEmpty()) System.out.println("  (the recipes are identical)");
             Set<String> metrics = new LinkedHashSet<>();
             runs.forEach(r -> {
                 if (r.summary() != null) metrics.addAll(r.summary().keySet());
             });
             System.out.println("metrics");
             for (String m : metrics) {
-                StringBuilder line = new StringBuilder(String.format("  %-" + (w - 2) + "s", m));
-                for (RunStore.Run r : runs) line.append(String.format(" %-22s", fmt(r.summary() == null ? null : r.summary().get(m))));
-                System.out.println(line);
+                System.out.println(row(w, m, runs.stream().map(r -> r.summary() == null ? null : r.summary().get(m)).toList()));
             }
-            StringBuilder status = new StringBuilder(String.format("  %-" + (w - 2) + "s", "status"));
-            for (RunStore.Run r : runs) status.append(String.format(" %-22s", r.status().name().toLowerCase()));
-            System.out.println(status);
+            System.out.println(row(w, "status", runs.stream().map(r -> (Object) r.status().name().toLowerCase()).toList()));
             return 0;
+        }
+
+        /** A label, then one value per run in columns of 22. */
+        private static String row(int labelWidth, String label, List<Object> values) {
+            StringBuilder line = new StringBuilder(String.format("  %-" + (labelWidth - 2) + "s", label));
+            for (Object v : values) line.append(String.format(" %-22s", abbreviate(fmt(v), 22)));
+            return line.toString();
         }
 
         private static String abbreviate(String s, int n) {

@@ -3,6 +3,7 @@ package dev.finetune4j.dashboard;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune4j.UserError;
+import dev.finetune4j.track.RecipeDiff;
 import dev.finetune4j.track.RunStore;
 import dev.finetune4j.tune.StudyPlots;
 import dev.finetune4j.tune.StudyStore;
@@ -14,8 +15,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -125,9 +124,7 @@ public final class Dashboard implements AutoCloseable {
         m.put("status", r.status().name().toLowerCase());
         m.put("started_at", r.startedAt());
         m.put("finished_at", r.finishedAt());
-        Instant end = r.finishedAt() != null ? Instant.parse(r.finishedAt())
-                : r.status() == RunStore.Status.RUNNING ? Instant.now() : null; // a killed run's end is unknown
-        m.put("seconds", end == null ? null : Duration.between(Instant.parse(r.startedAt()), end).toMillis() / 1000.0);
+        m.put("seconds", r.seconds());
         m.put("summary", r.summary() == null ? Map.of() : r.summary());
         m.put("study", r.study());
         m.put("trial", r.trial());
@@ -193,17 +190,14 @@ public final class Dashboard implements AutoCloseable {
 
     Map<String, Object> compare(String ids) {
         if (ids == null || ids.isBlank()) throw new NotFound("give ?ids=ID,ID");
+        List<RunStore.Run> found = new ArrayList<>();
         List<Map<String, Object>> runs = new ArrayList<>();
-        Set<String> keys = new LinkedHashSet<>();
-        List<Map<String, Object>> flat = new ArrayList<>();
         try (RunStore s = open()) {
             for (String id : ids.split(",")) {
                 RunStore.Run r = s == null ? null : s.find(id.trim()).orElse(null);
                 if (r == null) throw new NotFound("no run " + id);
+                found.add(r);
                 Map<String, Object> m = brief(r);
-                Map<String, Object> f = flatten(r.recipe());
-                keys.addAll(f.keySet());
-                flat.add(f);
                 List<Number> steps = new ArrayList<>(), values = new ArrayList<>();
                 for (RunStore.Point p : s.points(r.id())) {
                     if (p.key().equals("validation.macro_f1")) {
@@ -215,16 +209,7 @@ public final class Dashboard implements AutoCloseable {
                 runs.add(m);
             }
         }
-        List<Map<String, Object>> params = new ArrayList<>();
-        for (String k : new java.util.TreeSet<>(keys)) {
-            List<Object> values = flat.stream().map(f -> f.get(k)).toList();
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("key", k);
-            row.put("values", values);
-            row.put("differs", values.stream().distinct().count() > 1);
-            params.add(row);
-        }
-        return Map.of("runs", runs, "params", params);
+        return Map.of("runs", runs, "params", RecipeDiff.of(found));
     }
 
     /** Studies that runs in the store belong to, numbered in order of first appearance. */
@@ -288,23 +273,6 @@ public final class Dashboard implements AutoCloseable {
             m.put("importance", StudyPlots.importance(trials));
             return m;
         }
-    }
-
-    @SuppressWarnings("unchecked")
-    static Map<String, Object> flatten(Map<String, Object> m) {
-        Map<String, Object> out = new TreeMap<>();
-        if (m == null) return out;
-        java.util.ArrayDeque<Map.Entry<String, Object>> todo = new java.util.ArrayDeque<>();
-        m.forEach((k, v) -> todo.add(Map.entry(k, v == null ? "null" : v)));
-        while (!todo.isEmpty()) {
-            Map.Entry<String, Object> e = todo.poll();
-            if (e.getValue() instanceof Map<?, ?> sub) {
-                ((Map<String, Object>) sub).forEach((k, v) -> todo.add(Map.entry(e.getKey() + "." + k, v == null ? "null" : v)));
-            } else {
-                out.put(e.getKey(), e.getValue());
-            }
-        }
-        return out;
     }
 
     @Override

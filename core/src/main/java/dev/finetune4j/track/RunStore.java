@@ -41,7 +41,13 @@ public final class RunStore implements AutoCloseable {
     /** A run as stored; JSON columns as maps. */
     public record Run(String id, String name, String kind, Status status, String outputDir, Map<String, Object> recipe,
             Map<String, Object> provenance, Map<String, Object> summary, Map<String, Object> artifacts, String startedAt,
-            String finishedAt, String host, long pid, String error, String study, Integer trial) {}
+            String finishedAt, String host, long pid, String error, String study, Integer trial) {
+        /** How long it ran: until it finished, or until now while it runs; null when unknown (killed). */
+        public Double seconds() {
+            Instant end = finishedAt != null ? Instant.parse(finishedAt) : status == Status.RUNNING ? Instant.now() : null;
+            return end == null ? null : java.time.Duration.between(Instant.parse(startedAt), end).toMillis() / 1000.0;
+        }
+    }
 
     private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
     private static final String HOST = hostName();
