@@ -1,8 +1,8 @@
 package dev.finetune4j.track;
 
 import dev.finetune4j.UserError;
+import dev.finetune4j.util.Host;
 import dev.finetune4j.util.SqliteFile;
-import java.net.InetAddress;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -50,7 +50,7 @@ public final class RunStore implements AutoCloseable {
     }
 
     private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
-    private static final String HOST = hostName();
+    private static final String HOST = Host.name();
 
     private final SqliteFile sql;
     private final Connection db;
@@ -84,9 +84,10 @@ public final class RunStore implements AutoCloseable {
         Instant now = Instant.now();
         String id = ID_TIME.format(now) + "-" + slug(run.name()) + "-"
                 + HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
-        update("INSERT INTO runs(id, name, kind, status, output_dir, recipe, started_at, host, pid, pid_started, study, trial)"
-                + " VALUES(?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?, ?)", id, run.name(), run.kind(),
-                run.outputDir() == null ? null : run.outputDir().toAbsolutePath().normalize().toString(), json(run.recipe()),
+        sql.update("INSERT INTO runs(id, name, kind, status, output_dir, recipe, started_at, host, pid, pid_started,"
+                + " study, trial) VALUES(?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?, ?)", id, run.name(), run.kind(),
+                run.outputDir() == null ? null : run.outputDir().toAbsolutePath().normalize().toString(),
+                SqliteFile.json(run.recipe()),
                 now.toString(), HOST, ProcessHandle.current().pid(), processStart(ProcessHandle.current()), run.study(),
                 run.trial());
         return id;
@@ -104,11 +105,11 @@ public final class RunStore implements AutoCloseable {
             ResultSet r = q.executeQuery();
             if (!r.next()) return Optional.empty();
             String id = r.getString(1);
-            update("UPDATE runs SET status = 'RUNNING', finished_at = NULL, error = NULL, host = ?, pid = ?, pid_started = ?"
-                    + " WHERE id = ?", HOST, ProcessHandle.current().pid(), processStart(ProcessHandle.current()), id);
+            sql.update("UPDATE runs SET status = 'RUNNING', finished_at = NULL, error = NULL, host = ?, pid = ?,"
+                    + " pid_started = ? WHERE id = ?", HOST, ProcessHandle.current().pid(), processStart(ProcessHandle.current()), id);
             return Optional.of(id);
         } catch (SQLException e) {
-            throw failed(e);
+            throw sql.failed(e);
         }
     }
 
@@ -138,7 +139,7 @@ public final class RunStore implements AutoCloseable {
             } catch (SQLException ignored) {
                 // the original error says more
             }
-            throw failed(e);
+            throw sql.failed(e);
         } finally {
             try {
                 db.setAutoCommit(true);
@@ -150,15 +151,15 @@ public final class RunStore implements AutoCloseable {
 
     /** Sets provenance as soon as it is known (it hashes the inputs, after the run started). */
     public synchronized void provenance(String run, Map<String, Object> provenance) {
-        update("UPDATE runs SET provenance = ? WHERE id = ?", json(provenance), run);
+        sql.update("UPDATE runs SET provenance = ? WHERE id = ?", SqliteFile.json(provenance), run);
     }
 
     /** Ends a run: its summary metrics and artifact paths, or the error it failed with. */
     public synchronized void finish(String run, Status status, Map<String, Object> summary, Map<String, Object> artifacts,
             String error) {
-        update("UPDATE runs SET status = ?, summary = COALESCE(?, summary), artifacts = COALESCE(?, artifacts),"
-                + " error = ?, finished_at = ? WHERE id = ?", status.name(), json(summary), json(artifacts), error,
-                Instant.now().toString(), run);
+        sql.update("UPDATE runs SET status = ?, summary = COALESCE(?, summary), artifacts = COALESCE(?, artifacts),"
+                + " error = ?, finished_at = ? WHERE id = ?", status.name(), SqliteFile.json(summary),
+                SqliteFile.json(artifacts), error, Instant.now().toString(), run);
     }
 
     /** Every run, newest first. Runs whose process is gone are reported (and stored) as killed. */
@@ -168,12 +169,12 @@ public final class RunStore implements AutoCloseable {
             ResultSet r = s.executeQuery("SELECT " + COLUMNS + " FROM runs ORDER BY started_at DESC, id DESC");
             while (r.next()) out.add(row(r));
         } catch (SQLException e) {
-            throw failed(e);
+            throw sql.failed(e);
         }
         for (Run run : out) {
             if (run.status() == Status.KILLED) {
-                update("UPDATE runs SET status = 'KILLED', error = COALESCE(error, ?) WHERE id = ? AND status = 'RUNNING'",
-                        KILLED, run.id());
+                sql.update("UPDATE runs SET status = 'KILLED', error = COALESCE(error, ?) WHERE id = ?"
+                        + " AND status = 'RUNNING'", KILLED, run.id());
             }
         }
         return out;
@@ -210,7 +211,7 @@ public final class RunStore implements AutoCloseable {
                 out.add(new Point(r.getLong(1), e, r.getString(3), r.wasNull() ? Double.NaN : v, r.getLong(5)));
             }
         } catch (SQLException e) {
-            throw failed(e);
+            throw sql.failed(e);
         }
         return out;
     }
@@ -228,8 +229,9 @@ public final class RunStore implements AutoCloseable {
         if (status == Status.RUNNING && HOST.equals(r.getString(12)) && !alive(pid, pidStarted)) status = Status.KILLED;
         int trial = r.getInt(17);
         Integer t = r.wasNull() ? null : trial;
-        return new Run(id, r.getString(2), r.getString(3), status, r.getString(5), map(r.getString(6)), map(r.getString(7)),
-                map(r.getString(8)), map(r.getString(9)), r.getString(10), finishedAt, r.getString(12), pid,
+        return new Run(id, r.getString(2), r.getString(3), status, r.getString(5), SqliteFile.map(r.getString(6)),
+                SqliteFile.map(r.getString(7)), SqliteFile.map(r.getString(8)), SqliteFile.map(r.getString(9)),
+                r.getString(10), finishedAt, r.getString(12), pid,
                 status == Status.KILLED && r.getString(15) == null ? KILLED : r.getString(15), r.getString(16), t);
     }
 
@@ -246,30 +248,6 @@ public final class RunStore implements AutoCloseable {
     private static String slug(String name) {
         String s = name.toLowerCase().replaceAll("[^a-z0-9]+", "-").replaceAll("(^-|-$)", "");
         return s.isEmpty() ? "run" : s.length() > 40 ? s.substring(0, 40) : s;
-    }
-
-    private static String hostName() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (java.io.IOException e) {
-            return "localhost";
-        }
-    }
-
-    private int update(String statement, Object... args) {
-        return sql.update(statement, args);
-    }
-
-    private UserError failed(SQLException e) {
-        return sql.failed(e);
-    }
-
-    private static String json(Map<String, Object> m) {
-        return SqliteFile.json(m);
-    }
-
-    private static Map<String, Object> map(String json) {
-        return SqliteFile.map(json);
     }
 
     @Override

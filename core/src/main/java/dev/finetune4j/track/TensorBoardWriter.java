@@ -1,9 +1,9 @@
 package dev.finetune4j.track;
 
 import dev.finetune4j.util.AtomicFiles;
+import dev.finetune4j.util.Host;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -81,13 +81,7 @@ public final class TensorBoardWriter {
     }
 
     private static String hostname() {
-        String host;
-        try {
-            host = InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            host = "localhost";
-        }
-        String safe = host.replaceAll("[^A-Za-z0-9._-]", "_");
+        String safe = Host.name().replaceAll("[^A-Za-z0-9._-]", "_");
         return safe.isEmpty() ? "localhost" : safe;
     }
 

@@ -70,19 +70,20 @@ public final class StudyStore implements AutoCloseable {
             ResultSet r = q.executeQuery();
             return r.next() ? r.getString(1) : null;
         } catch (SQLException e) {
-            throw failed(e);
+            throw sql.failed(e);
         }
     }
 
     public synchronized void putMeta(String key, String value) {
-        update("INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, value);
+        sql.update("INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                key, value);
     }
 
     /** A new trial, running from now (to be {@linkplain #claim claimed} by the attempt that runs it). */
     public synchronized Trial start(Map<String, Object> params) {
         int number = nextNumber();
-        update("INSERT INTO trials(number, state, params, started_at, attempts) VALUES(?, 'RUNNING', ?, ?, 0)", number,
-                json(params), Instant.now().toString());
+        sql.update("INSERT INTO trials(number, state, params, started_at, attempts) VALUES(?, 'RUNNING', ?, ?, 0)", number,
+                SqliteFile.json(params), Instant.now().toString());
         return new Trial(number, params, Trial.State.RUNNING, null, Map.of());
     }
 
@@ -90,8 +91,8 @@ public final class StudyStore implements AutoCloseable {
     public synchronized Trial startWaiting() {
         for (Trial t : trials()) {
             if (t.state() == Trial.State.WAITING) {
-                update("DELETE FROM intermediate WHERE trial = ?", t.number());
-                update("UPDATE trials SET state = 'RUNNING', started_at = ?, attempt = NULL WHERE number = ?",
+                sql.update("DELETE FROM intermediate WHERE trial = ?", t.number());
+                sql.update("UPDATE trials SET state = 'RUNNING', started_at = ?, attempt = NULL WHERE number = ?",
                         Instant.now().toString(), t.number());
                 return new Trial(t.number(), t.params(), Trial.State.RUNNING, null, Map.of());
             }
@@ -101,7 +102,7 @@ public final class StudyStore implements AutoCloseable {
 
     /** Trials left running by a study that was killed go back to waiting: they are run again first. */
     public synchronized int requeueInterrupted() {
-        return update("UPDATE trials SET state = 'WAITING' WHERE state = 'RUNNING'");
+        return sql.update("UPDATE trials SET state = 'WAITING' WHERE state = 'RUNNING'");
     }
 
     /**
@@ -110,18 +111,18 @@ public final class StudyStore implements AutoCloseable {
      */
     public synchronized boolean claim(int trial, String attempt) {
         if (!"RUNNING".equals(state(trial))) {
-            update("UPDATE trials SET refused_attempts = refused_attempts + 1 WHERE number = ?", trial);
+            sql.update("UPDATE trials SET refused_attempts = refused_attempts + 1 WHERE number = ?", trial);
             return false;
         }
-        update("DELETE FROM intermediate WHERE trial = ?", trial);
-        update("UPDATE trials SET attempt = ?, attempts = attempts + 1 WHERE number = ?", attempt, trial);
+        sql.update("DELETE FROM intermediate WHERE trial = ?", trial);
+        sql.update("UPDATE trials SET attempt = ?, attempts = attempts + 1 WHERE number = ?", attempt, trial);
         return true;
     }
 
     /** Records an intermediate value; false (nothing recorded) unless {@code attempt} holds the running trial. */
     public synchronized boolean report(int trial, String attempt, long step, double value) {
         if (!holds(trial, attempt)) return false;
-        update("INSERT INTO intermediate(trial, step, value) VALUES(?, ?, ?) ON CONFLICT(trial, step) DO UPDATE"
+        sql.update("INSERT INTO intermediate(trial, step, value) VALUES(?, ?, ?) ON CONFLICT(trial, step) DO UPDATE"
                 + " SET value = excluded.value", trial, step, value);
         return true;
     }
@@ -129,16 +130,16 @@ public final class StudyStore implements AutoCloseable {
     /** Records how the trial ended; false (nothing recorded) unless {@code attempt} holds the running trial. */
     public synchronized boolean finish(int trial, String attempt, TrialOutcome o) {
         if (!holds(trial, attempt)) return false;
-        update("UPDATE trials SET state = ?, value = ?, error = ?, finished_at = ?, seconds = ?, rss_mb = ?, heap_mb = ?, worker = ?"
-                + " WHERE number = ?", o.state().name(), o.value(), o.error(), Instant.now().toString(), o.seconds(),
+        sql.update("UPDATE trials SET state = ?, value = ?, error = ?, finished_at = ?, seconds = ?, rss_mb = ?,"
+                + " heap_mb = ?, worker = ? WHERE number = ?", o.state().name(), o.value(), o.error(), Instant.now().toString(), o.seconds(),
                 o.rssMb(), o.heapMb(), o.worker(), trial);
         return true;
     }
 
     /** Marks a trial failed if it is still running: for a trial its backend could not run at all. */
     public synchronized boolean failIfRunning(int trial, String error) {
-        return update("UPDATE trials SET state = 'FAILED', error = ?, finished_at = ? WHERE number = ? AND state = 'RUNNING'",
-                error, Instant.now().toString(), trial) > 0;
+        return sql.update("UPDATE trials SET state = 'FAILED', error = ?, finished_at = ? WHERE number = ?"
+                + " AND state = 'RUNNING'", error, Instant.now().toString(), trial) > 0;
     }
 
     private boolean holds(int trial, String attempt) {
@@ -147,7 +148,7 @@ public final class StudyStore implements AutoCloseable {
             ResultSet r = q.executeQuery();
             return r.next() && "RUNNING".equals(r.getString(1)) && attempt.equals(r.getString(2));
         } catch (SQLException e) {
-            throw failed(e);
+            throw sql.failed(e);
         }
     }
 
@@ -157,7 +158,7 @@ public final class StudyStore implements AutoCloseable {
             ResultSet r = q.executeQuery();
             return r.next() ? r.getString(1) : null;
         } catch (SQLException e) {
-            throw failed(e);
+            throw sql.failed(e);
         }
     }
 
@@ -172,12 +173,12 @@ public final class StudyStore implements AutoCloseable {
             while (r.next()) {
                 double v = r.getDouble(4);
                 Double value = r.wasNull() ? null : v;
-                out.add(new Trial(r.getInt(1), params(r.getString(3)), Trial.State.valueOf(r.getString(2)), value,
+                out.add(new Trial(r.getInt(1), SqliteFile.map(r.getString(3)), Trial.State.valueOf(r.getString(2)), value,
                         inter.getOrDefault(r.getInt(1), Map.of())));
             }
             return out;
         } catch (SQLException e) {
-            throw failed(e);
+            throw sql.failed(e);
         }
     }
 
@@ -197,7 +198,7 @@ public final class StudyStore implements AutoCloseable {
                 m.put("seconds", r.wasNull() ? null : sec);
                 m.put("attempts", r.getInt(5));
                 m.put("error", r.getString(6));
-                m.put("params", params(r.getString(7)));
+                m.put("params", SqliteFile.map(r.getString(7)));
                 m.put("started_at", r.getString(8));
                 m.put("finished_at", r.getString(9));
                 long rss = r.getLong(10);
@@ -210,7 +211,7 @@ public final class StudyStore implements AutoCloseable {
             }
             return out;
         } catch (SQLException e) {
-            throw failed(e);
+            throw sql.failed(e);
         }
     }
 
@@ -220,24 +221,8 @@ public final class StudyStore implements AutoCloseable {
             r.next();
             return r.getInt(1);
         } catch (SQLException e) {
-            throw failed(e);
+            throw sql.failed(e);
         }
-    }
-
-    private int update(String statement, Object... args) {
-        return sql.update(statement, args);
-    }
-
-    private UserError failed(SQLException e) {
-        return sql.failed(e);
-    }
-
-    private static String json(Map<String, Object> params) {
-        return SqliteFile.json(params);
-    }
-
-    private static Map<String, Object> params(String json) {
-        return SqliteFile.map(json);
     }
 
     @Override

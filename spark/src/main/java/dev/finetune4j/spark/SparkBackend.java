@@ -2,11 +2,11 @@ package dev.finetune4j.spark;
 
 import dev.finetune4j.UserError;
 import dev.finetune4j.tune.TrialBackend;
+import dev.finetune4j.util.Host;
 import dev.finetune4j.tune.TrialCoordinator;
 import dev.finetune4j.tune.TrialTask;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.InetAddress;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -98,13 +98,7 @@ public final class SparkBackend implements TrialBackend {
     static String attemptId() {
         TaskContext tc = TaskContext.get();
         String executor = SparkEnv.get() == null ? "?" : SparkEnv.get().executorId();
-        String host;
-        try {
-            host = InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            host = "?";
-        }
-        return "spark-executor-" + executor + "-task-" + (tc == null ? "?" : tc.taskAttemptId()) + "@" + host + ":"
+        return "spark-executor-" + executor + "-task-" + (tc == null ? "?" : tc.taskAttemptId()) + "@" + Host.name() + ":"
                 + ProcessHandle.current().pid();
     }
 
