@@ -64,9 +64,7 @@ public final class FineTune {
     private final Recipe recipe;
     private final PrintStream log;
 
-    private boolean evaluateTest = true;
-    private boolean export = true;
-    private boolean writeCheckpoints = true;
+    private boolean isTrial;
     private Path featureCacheDir;
     private RunStore runStore;
     private String study;
@@ -83,9 +81,7 @@ public final class FineTune {
      * features shared through files in {@code featureCacheDir} (null: none).
      */
     public FineTune forTrial(Path featureCacheDir) {
-        this.evaluateTest = false;
-        this.export = false;
-        this.writeCheckpoints = false;
+        this.isTrial = true;
         this.featureCacheDir = featureCacheDir;
         return this;
     }
@@ -113,8 +109,8 @@ public final class FineTune {
     public Outcome run(Path outputDir, TrainingListener listener, boolean resume) {
         String runId = null;
         if (runStore != null) {
-            NewRun run = new NewRun(recipe.name(), study == null || evaluateTest ? "train" : "trial", outputDir,
-                    recipe.resolved(), study, trial);
+            NewRun run = new NewRun(recipe.name(), trial == null ? "train" : "trial", outputDir, recipe.resolved(), study,
+                    trial);
             runId = resume ? runStore.reopen(outputDir).orElseGet(() -> runStore.start(run)) : runStore.start(run);
         }
         RunRecorder recorder = new RunRecorder(runStore, runId);
@@ -128,8 +124,7 @@ public final class FineTune {
                 try {
                     recorder.flush();
                     runStore.finish(runId, e instanceof StopTraining ? RunStore.Status.PRUNED : RunStore.Status.FAILED,
-                            null, null, e instanceof StopTraining ? e.getMessage()
-                                    : e.getMessage() == null ? e.toString() : e.getMessage());
+                            null, null, e.getMessage() == null ? e.toString() : e.getMessage());
                 } catch (RuntimeException recordingFailed) {
                     e.addSuppressed(recordingFailed);
                 }
@@ -141,18 +136,8 @@ public final class FineTune {
     /** The run's headline numbers for the run store (what `ft4j runs` lists and sorts by). */
     private static Map<String, Object> summary(Outcome o) {
         Map<String, Object> m = new LinkedHashMap<>();
-        if (o.test() != null) {
-            m.put("test.accuracy", o.test().accuracy());
-            m.put("test.macro_f1", o.test().macro().f1());
-            m.put("test.weighted_f1", o.test().weighted().f1());
-            m.put("test.loss", o.test().loss());
-        }
-        if (o.validation() != null) {
-            m.put("validation.accuracy", o.validation().accuracy());
-            m.put("validation.macro_f1", o.validation().macro().f1());
-            m.put("validation.weighted_f1", o.validation().weighted().f1());
-            m.put("validation.loss", o.validation().loss());
-        }
+        putSplit(m, "test", o.test());
+        putSplit(m, "validation", o.validation());
         m.put("train.steps", o.training().steps());
         m.put("train.seconds", o.training().trainSeconds());
         m.put("train.examples_per_second", o.training().examplesPerSecond());
@@ -160,6 +145,14 @@ public final class FineTune {
         Map<String, Object> resources = (Map<String, Object>) o.metrics().get("resources");
         if (resources != null) m.put("peak_rss_mb", resources.get("peak_rss_mb"));
         return m;
+    }
+
+    private static void putSplit(Map<String, Object> summary, String split, ClassificationReport r) {
+        if (r == null) return;
+        summary.put(split + ".accuracy", r.accuracy());
+        summary.put(split + ".macro_f1", r.macro().f1());
+        summary.put(split + ".weighted_f1", r.weighted().f1());
+        summary.put(split + ".loss", r.loss());
     }
 
     private Map<String, Object> artifacts(Path outputDir) {
@@ -202,6 +195,7 @@ public final class FineTune {
         if (runStore != null) runStore.provenance(recorder.run(), provenance);
         Checkpoints checkpoints = new Checkpoints(outputDir.resolve("checkpoints"), tc.checkpointEverySteps(),
                 tc.keepCheckpoints(), fingerprint(provenance), log);
+        Checkpoints saving = isTrial ? null : checkpoints; // a trial that is interrupted runs again from its start
         Checkpoints.Loaded resumeFrom = null;
         if (resume) {
             resumeFrom = checkpoints.latest().orElse(null);
@@ -277,7 +271,7 @@ public final class FineTune {
                     }
                     trainable = model.parameters().count(true);
                     result = trainer.fit(FeatureExtraction.head(model), trainFeatures, validationFeatures,
-                            labels.names(), listener, writeCheckpoints ? checkpoints : null, resumeFrom);
+                            labels.names(), listener, saving, resumeFrom);
                     featureCache = featureCacheSummary(trainFeatures, validationFeatures, extractSeconds, result);
                     featureCache.put("loaded_from_shared_cache", shared);
                     if (featureCache.get("speedup") != null && !shared) {
@@ -306,7 +300,7 @@ public final class FineTune {
                 }
                 trainable = model.parameters().count(true);
                 total = model.parameters().count(false);
-                result = trainer.fit(model, trainSet, validationSet, labels.names(), listener, writeCheckpoints ? checkpoints : null, resumeFrom);
+                result = trainer.fit(model, trainSet, validationSet, labels.names(), listener, saving, resumeFrom);
             }
 
             if (strategy.type() == Strategy.LORA) mergeAdapters(model, validationSet.size() > 0 ? validationSet : testSet,
@@ -314,7 +308,7 @@ public final class FineTune {
             ClassificationReport validationReport = validation.isEmpty() ? null
                     : Evaluator.evaluate(model, validationSet, labels.names(), tc.evalBatchSize());
             ClassificationReport testReport = null;
-            if (!test.isEmpty() && evaluateTest) {
+            if (!test.isEmpty() && !isTrial) {
                 float[][] probs = Evaluator.probabilities(model, testSet, tc.evalBatchSize());
                 testReport = ClassificationMetrics.compute(testSet.labels(), Evaluator.argmax(probs), probs,
                         labels.names());
@@ -348,7 +342,7 @@ public final class FineTune {
             resources.put("peak_rss_mb", ProcessMemory.peakRssMb());
             metrics.put("resources", resources);
 
-            if (export) {
+            if (!isTrial) {
                 HfExport.write(model, files.tokenizerJson(), dc.maxLength(), Map.of("base_model", recipe.model(),
                         "provenance", provenance), outputDir.resolve("model"));
             }
@@ -357,7 +351,7 @@ public final class FineTune {
             run.put("provenance", provenance);
             AtomicFiles.writeJson(outputDir.resolve("run.json"), run);
             AtomicFiles.writeJson(outputDir.resolve("metrics.json"), metrics);
-            if (export) {
+            if (!isTrial) {
                 RunReport.write(outputDir.resolve("report"), recipe.name() + " (" + outputDir + ")", recorder.points(),
                         testReport, validationReport, recipe.resolved(), provenance);
             }

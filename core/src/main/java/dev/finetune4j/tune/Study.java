@@ -175,13 +175,14 @@ public final class Study {
         }
         summary.put("best_value", board.isEmpty() ? null : board.get(0).get("value"));
         summary.put("evaluations_run", epochsTrained(store));
-        List<Long> rss = board.stream().sorted(Comparator.comparingInt(r -> (Integer) r.get("number")))
-                .map(r -> (Long) r.get("rss_mb_after")).filter(java.util.Objects::nonNull).toList();
+        List<Map<String, Object>> byNumber = board.stream().sorted(Comparator.comparingInt(r -> (Integer) r.get("number")))
+                .toList();
+        List<Long> rss = byNumber.stream().map(r -> (Long) r.get("rss_mb_after")).filter(java.util.Objects::nonNull).toList();
         summary.put("rss_mb_after_first_trial", rss.isEmpty() ? null : rss.get(0));
         summary.put("rss_mb_after_last_trial", rss.isEmpty() ? null : rss.get(rss.size() - 1));
         summary.put("rss_mb_max_after_trial", rss.stream().mapToLong(Long::longValue).max().orElse(-1));
-        List<Long> heap = board.stream().sorted(Comparator.comparingInt(r -> (Integer) r.get("number")))
-                .map(r -> (Long) r.get("heap_mb_after")).filter(java.util.Objects::nonNull).toList();
+        List<Long> heap = byNumber.stream().map(r -> (Long) r.get("heap_mb_after")).filter(java.util.Objects::nonNull)
+                .toList();
         summary.put("heap_mb_after_first_trial", heap.isEmpty() ? null : heap.get(0));
         summary.put("heap_mb_after_last_trial", heap.isEmpty() ? null : heap.get(heap.size() - 1));
         summary.put("trial_seconds", board.stream().mapToDouble(r -> r.get("seconds") == null ? 0 : (Double) r.get("seconds")).sum());
