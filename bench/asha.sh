@@ -11,14 +11,7 @@ cd "$(dirname "$0")/.."
 OUT="$PWD/bench/out/asha"
 SRC="$OUT/src"
 mkdir -p "$OUT"
-commit=$(git rev-parse HEAD)
-[[ -n "$(git status --porcelain -- core cli examples pom.xml)" ]] && \
-  echo "asha: uncommitted changes in this checkout are NOT measured; measuring HEAD $commit" >&2
-rm -rf "$SRC"
-git worktree prune
-git worktree add --detach -q "$SRC" "$commit"
-trap 'git worktree remove --force "$SRC" 2>/dev/null || true' EXIT
-"$SRC/ft4j" models > /dev/null
+source bench/snapshot.sh asha "$SRC"
 echo "$commit" > "$OUT/commit"
 rm -f "$OUT/times.txt"
 for study in none asha none-parallel2; do

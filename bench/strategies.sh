@@ -23,15 +23,7 @@ if [[ $# -eq 0 ]]; then
   done
 fi
 
-commit=$(git rev-parse HEAD)
-[[ -n "$(git status --porcelain -- core cli examples pom.xml)" ]] && \
-  echo "strategies: uncommitted changes in this checkout are NOT measured; measuring HEAD $commit" >&2
-rm -rf "$SRC"
-git worktree prune
-git worktree add --detach -q "$SRC" "$commit"
-trap 'git worktree remove --force "$SRC" 2>/dev/null || true' EXIT
-echo "== building $commit in $SRC" >&2
-"$SRC/ft4j" models > /dev/null
+source bench/snapshot.sh strategies "$SRC"
 
 runs=()
 for recipe in "$@"; do
