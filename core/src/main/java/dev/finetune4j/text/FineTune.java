@@ -337,6 +337,7 @@ public final class FineTune {
             metrics.put("train", trainSummary);
             metrics.put("data", dataReport);
             metrics.put("forgetting", forgetting);
+            metrics.put("reproducibility", dev.finetune4j.track.Reproducibility.of(result.intraOpThreads()));
             Map<String, Object> resources = new LinkedHashMap<>();
             resources.put("wall_seconds", (System.currentTimeMillis() - started) / 1000.0);
             resources.put("peak_rss_mb", ProcessMemory.peakRssMb());

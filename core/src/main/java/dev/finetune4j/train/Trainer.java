@@ -213,7 +213,7 @@ public final class Trainer {
 
         Progress p = new Progress();
         listener.onStart(totalSteps, options.epochs(), train.size());
-        try (NDManager base = TensorRuntime.newManager();
+        try (StepTrace trace = StepTrace.fromProperty(); NDManager base = TensorRuntime.newManager();
                 AdamW optimizer = new AdamW(params, parameterGroups(model, options), 0.9, 0.999, 1e-8)) {
             // L2-SP's anchor is the weights as the run first started, so take it before any restore.
             Map<String, NDArray> start = options.regularization().l2Sp() > 0 ? startingPoint(model, base) : Map.of();
@@ -250,14 +250,14 @@ public final class Trainer {
                     double loss, norm;
                     try (NDManager scope = base.newSubManager()) {
                         B inputs = train.collate(scope, batch);
-                        NDArray lossArray;
+                        NDArray lossArray, logits;
                         // Not DJL's GradientCollector: it allows one per JVM and zeroes every gradient in the
                         // JVM, which breaks trials training side by side. Grad mode is per thread; the
                         // optimizer zeroes this model's gradients after each step.
                         JniUtils.setGradMode(true);
                         try {
-                            lossArray = crossEntropy(model.logits(scope, inputs, true), labelsOf(scope, train, batch),
-                                    options.classWeights());
+                            logits = model.logits(scope, inputs, true);
+                            lossArray = crossEntropy(logits, labelsOf(scope, train, batch), options.classWeights());
                             if (options.regularization().any()) {
                                 lossArray = lossArray.add(penalty(model, start, options.regularization(), scope));
                             }
@@ -266,12 +266,15 @@ public final class Trainer {
                             JniUtils.setGradMode(false);
                         }
                         loss = lossArray.getFloat();
+                        long logitsCrc = trace == null ? 0 : StepTrace.crc(logits);
+                        long gradCrc = trace == null ? 0 : StepTrace.gradientCrc(params);
                         if (Double.isFinite(loss)) {
                             norm = optimizer.step(scope, lr, options.maxGradNorm());
                         } else {
                             optimizer.zeroGradients();
                             norm = Double.NaN;
                         }
+                        if (trace != null) trace.record(p.step, logitsCrc, gradCrc, loss, norm, StepTrace.parameterCrc(params));
                     }
                     if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
                         // The optimizer did not apply this step: stop, or skip it and back off the learning rate.
@@ -331,7 +334,7 @@ public final class Trainer {
         TrainingResult result = new TrainingResult(p.step, p.epoch, validate ? stopper.bestStep() : p.step,
                 validate ? stopper.best() : Double.NaN, p.stop, p.trainNanos / 1e9,
                 p.trainNanos == 0 ? 0 : p.examples / (p.trainNanos / 1e9), p.evaluations, p.epochLosses,
-                p.epochSeconds, p.unfreezes, p.skipped);
+                p.epochSeconds, p.unfreezes, p.skipped, JniUtils.getNumThreads());
         listener.onEnd(result);
         return result;
     }

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Reproducibility check (issue 10): a recipe run through ./ft4j IDLE times on an otherwise idle
+# machine, BUSY times beside a CPU-bound busy loop, and KILLS times killed with SIGKILL at a random
+# step after its first checkpoint and resumed with --resume; every run's model.safetensors SHA-256
+# must be the same. Each run writes a step trace (-Dft4j.trace): when a hash differs, the first
+# step and phase (logits = forward, grads = backward, params = optimizer) where it parted from run 1
+# is printed.
+#   bench/reproducibility.sh                             examples/spam/recipe.yaml, 3 + 3 + 5 runs
+#   IDLE=2 BUSY=0 KILLS=1 bench/reproducibility.sh RECIPE [--set key=value ...]
+# Writes bench/out/reproducibility/ (runs, logs, traces, results.jsonl); exits 1 when hashes differ.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+RECIPE="${1:-examples/spam/recipe.yaml}"; shift $(( $# > 0 ? 1 : 0 ))
+IDLE="${IDLE:-3}" BUSY="${BUSY:-3}" KILLS="${KILLS:-5}"
+OUT="$PWD/bench/out/reproducibility"
+rm -rf "$OUT" && mkdir -p "$OUT"
+export FT4J_RUNS="$OUT/runs.db"
+./ft4j --help > /dev/null 2>&1 # builds the CLI first, so that no run below pays for it
+
+# run NAME [JAVA_OPTS...]: one ./ft4j train into $OUT/NAME; prints the java pid's exit code
+run() {
+  local name=$1; shift
+  JAVA_OPTS="-Dft4j.trace=$OUT/$name.trace.jsonl $*" ./ft4j train "$RECIPE" --output "$OUT/$name" "${ARGS[@]}" \
+    > "$OUT/$name.log" 2>&1
+}
+ARGS=("$@")
+record() { # NAME KIND [KILLED_AT]
+  local name=$1 kind=$2 at=${3:-} hash diverged=""
+  hash=$(sha256sum "$OUT/$name/model/model.safetensors" 2>/dev/null | cut -c1-64)
+  [[ -n "$REF_HASH" && "$hash" != "$REF_HASH" ]] && diverged=$(first_difference "$OUT/idle-1.trace.jsonl" "$OUT/$name.trace.jsonl")
+  printf '{"run":"%s","kind":"%s","killed_at_step":%s,"sha256":"%s","first_difference":"%s"}\n' \
+    "$name" "$kind" "${at:-null}" "${hash:-missing}" "$diverged" | tee -a "$OUT/results.jsonl"
+}
+first_difference() { # the first step whose trace line differs, and which fields differ
+  awk -F'"step":' 'NR==FNR { ref[$2+0] = $0; next }
+    { s = $2 + 0; if ((s in ref) && ref[s] != $0) { print "step " s ": " $0; exit } }' "$1" "$2" | head -c 300 | tr -d '"'
+}
+
+REF_HASH=""
+for i in $(seq 1 "$IDLE"); do run "idle-$i"; [[ -z "$REF_HASH" ]] && REF_HASH=$(sha256sum "$OUT/idle-1/model/model.safetensors" | cut -c1-64); record "idle-$i" idle; done
+for i in $(seq 1 "$BUSY"); do
+  (while :; do :; done) & busy=$!
+  run "busy-$i"; kill "$busy"; wait "$busy" 2>/dev/null
+  [[ -z "$REF_HASH" ]] && REF_HASH=$(sha256sum "$OUT/busy-1/model/model.safetensors" | cut -c1-64)
+  record "busy-$i" busy
+done
+ref=$(ls -d "$OUT"/idle-1 "$OUT"/busy-1 2>/dev/null | head -1)
+steps=$(sed -n 's/.*"steps" : \([0-9]*\).*/\1/p' "$ref/metrics.json" | head -1)
+epochs=$(sed -n 's/.*"epochs" : \([0-9]*\).*/\1/p' "$ref/metrics.json" | head -1)
+every=$(printf '%s\n' "$(cat "$RECIPE")" "${ARGS[@]}" | sed -n 's/.*checkpoint_every_steps[:=] *\([0-9]*\).*/\1/p' | tail -1)
+every=${every:-$(( steps / epochs ))} # a checkpoint at each epoch's end by default
+for i in $(seq 1 "$KILLS"); do
+  at=$(( every + 1 + RANDOM % (steps - every - 1) ))
+  name="killed-$i"
+  JAVA_OPTS="-Dft4j.trace=$OUT/$name.before-kill.trace.jsonl -Dft4j.pauseAt=step:$at" ./ft4j train "$RECIPE" \
+    --output "$OUT/$name" "${ARGS[@]}" > "$OUT/$name.before-kill.log" 2>&1 &
+  pid=$!
+  until grep -q ft4j-paused-at "$OUT/$name.before-kill.log" 2>/dev/null || ! kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
+  kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+  JAVA_OPTS="-Dft4j.trace=$OUT/$name.trace.jsonl" ./ft4j train "$RECIPE" --output "$OUT/$name" "${ARGS[@]}" --resume \
+    > "$OUT/$name.log" 2>&1
+  record "$name" "killed+resumed" "$at"
+done
+distinct=$(sed -n 's/.*"sha256":"\([^"]*\)".*/\1/p' "$OUT/results.jsonl" | sort -u | wc -l)
+total=$(wc -l < "$OUT/results.jsonl")
+echo "{\"summary\":\"reproducibility\",\"recipe\":\"$RECIPE\",\"runs\":$total,\"distinct_hashes\":$distinct}" | tee -a "$OUT/results.jsonl"
+[[ "$distinct" -eq 1 ]]
