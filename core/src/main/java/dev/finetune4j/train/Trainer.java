@@ -12,6 +12,7 @@ import dev.finetune4j.data.LengthBucketBatcher;
 import dev.finetune4j.eval.ClassificationReport;
 import dev.finetune4j.eval.Metric;
 import dev.finetune4j.model.ParameterStore;
+import dev.finetune4j.model.Scalars;
 import dev.finetune4j.model.io.HostTensor;
 import dev.finetune4j.recipe.OnNonFinite;
 import dev.finetune4j.recipe.Sampler;
@@ -436,11 +437,11 @@ public final class Trainer {
             if (!params.isTrainable(name) || AdamW.isNoDecay(name)) continue;
             NDArray w = e.getValue();
             // Ops on a parameter attach to the model's manager: move each temporary into the step's.
-            if (r.l2() > 0) total = total.add(inScope(w.square(), scope).sum().mul((float) (r.l2() / 2)));
-            if (r.l1() > 0) total = total.add(inScope(w.abs(), scope).sum().mul((float) r.l1()));
+            if (r.l2() > 0) total = total.add(inScope(w.square(), scope).sum().mul(Scalars.of(scope, (float) (r.l2() / 2))));
+            if (r.l1() > 0) total = total.add(inScope(w.abs(), scope).sum().mul(Scalars.of(scope, (float) r.l1())));
             NDArray w0 = start.get(name);
             if (r.l2Sp() > 0 && w0 != null) {
-                total = total.add(inScope(w.sub(w0), scope).square().sum().mul((float) (r.l2Sp() / 2)));
+                total = total.add(inScope(w.sub(w0), scope).square().sum().mul(Scalars.of(scope, (float) (r.l2Sp() / 2))));
             }
         }
         return total;

@@ -10,6 +10,7 @@ import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.norm.LayerNorm;
 import dev.finetune4j.model.ParameterStore;
 import dev.finetune4j.model.Pooling;
+import dev.finetune4j.model.Scalars;
 import dev.finetune4j.model.TextBatch;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -98,8 +99,9 @@ public final class BertModel {
         // (1 - mask) * float32.min, broadcast over heads and query positions: [B, 1, 1, T]
         NDArray maskBias = in.attentionMask().toType(DataType.FLOAT32, false)
                 .neg().add(1f).mul(-Float.MAX_VALUE).reshape(in.batchSize(), 1, 1, t);
+        NDArray attentionScale = Scalars.of(step, 1f / (float) Math.sqrt(config.headDim()));
         for (int l = 0; l < config.numHiddenLayers(); l++) {
-            x = layer(x, maskBias, "encoder.layer." + l + ".", training);
+            x = layer(x, maskBias, attentionScale, "encoder.layer." + l + ".", training);
         }
         return x;
     }
@@ -119,14 +121,14 @@ public final class BertModel {
         }
     }
 
-    private NDArray layer(NDArray x, NDArray maskBias, String p, boolean training) {
+    private NDArray layer(NDArray x, NDArray maskBias, NDArray attentionScale, String p, boolean training) {
         Shape s = x.getShape();
         long b = s.get(0), t = s.get(1);
         int heads = config.numAttentionHeads(), hd = config.headDim();
         NDArray q = heads(linear(x, p + "attention.self.query", training), b, t, heads, hd);
         NDArray k = heads(linear(x, p + "attention.self.key", training), b, t, heads, hd);
         NDArray v = heads(linear(x, p + "attention.self.value", training), b, t, heads, hd);
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).muli(1f / (float) Math.sqrt(hd)).addi(maskBias);
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).muli(attentionScale).addi(maskBias);
         NDArray probs = dropout(scores.softmax(-1), attentionDropout, training);
         NDArray context = probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, (long) heads * hd);
 
@@ -156,7 +158,7 @@ public final class BertModel {
         NDArray down = Linear.linear(dropout(x, hook.dropout(), training), params.get(key + ".lora_A.weight"))
                 .singletonOrThrow();
         NDArray up = Linear.linear(down, params.get(key + ".lora_B.weight")).singletonOrThrow();
-        return y.add(up.mul(hook.scaling()));
+        return y.add(up.mul(Scalars.of(x.getManager(), hook.scaling())));
     }
 
     private NDArray layerNorm(NDArray x, String module) {
