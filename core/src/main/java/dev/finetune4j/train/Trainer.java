@@ -106,7 +106,7 @@ public final class Trainer {
         private GradualUnfreezing gradualUnfreezing;
         private Regularization regularization = Regularization.NONE;
         private Sampler sampler = Sampler.SHUFFLE;
-        private OnNonFinite onNonFinite = OnNonFinite.SKIP;
+        private OnNonFinite onNonFinite = OnNonFinite.STOP;
 
         private Builder() {}
 

@@ -61,7 +61,7 @@ class RecipeLoaderTest {
         assertThat(r.head()).isEqualTo(new HeadConfig(Pooling.POOLER, null));
         assertThat(r.strategy()).isEqualTo(StrategyConfig.of(Strategy.FULL));
         assertThat(r.train()).isEqualTo(new TrainConfig(3, null, 32, 64, 5.0e-5, null, 0.01, 0.1, Schedule.LINEAR,
-                1.0, null, null, new EarlyStopping("macro_f1", 2, 0.0), null, null, ClassWeights.NONE, 0.0, 0.0, 0.0, Sampler.SHUFFLE, null, 2, OnNonFinite.SKIP));
+                1.0, null, null, new EarlyStopping("macro_f1", 2, 0.0), null, null, ClassWeights.NONE, 0.0, 0.0, 0.0, Sampler.SHUFFLE, null, 2, OnNonFinite.STOP));
         assertThat(r.train().earlyStopping().higherIsBetter()).isTrue();
     }
 
