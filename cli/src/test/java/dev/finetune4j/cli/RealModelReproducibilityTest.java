@@ -63,21 +63,24 @@ class RealModelReproducibilityTest {
 
     @Test
     void aRunKilledAtARandomStepAfterACheckpointAndResumedGivesTheSameModelBytes() throws Exception {
-        long seed = System.nanoTime();
-        int killAt = CHECKPOINT_EVERY + 1 + new Random(seed).nextInt(STEPS - CHECKPOINT_EVERY - 1);
+        int killAt = CHECKPOINT_EVERY + 1 + new Random().nextInt(STEPS - CHECKPOINT_EVERY - 1);
         Path out = tmp.resolve("killed");
         ft4j("step:" + killAt, out);
         assertThat(out.resolve("model")).as("killed at step %d: nothing exported", killAt).doesNotExist();
         ft4j(null, out, "--resume");
         assertThat(Files.readString(out.resolve("ft4j.log"))).contains("resume: from ");
-        assertSameRun(out);
+        assertSameRun(out, "killed at step " + killAt + " and resumed: ");
     }
 
     private static void assertSameRun(Path out) throws Exception {
+        assertSameRun(out, "");
+    }
+
+    private static void assertSameRun(Path out, String what) throws Exception {
         byte[] expected = Files.readAllBytes(reference.resolve("model/model.safetensors"));
         byte[] actual = Files.readAllBytes(out.resolve("model/model.safetensors"));
         if (!java.util.Arrays.equals(expected, actual)) {
-            throw new AssertionError("model.safetensors differs from the reference run's; "
+            throw new AssertionError(what + "model.safetensors differs from the reference run's; "
                     + firstDifference(reference.resolve("trace.jsonl"), out.resolve("trace.jsonl")));
         }
         JsonNode a = KillAndResumeTest.JSON.readTree(out.resolve("metrics.json").toFile());
@@ -111,7 +114,7 @@ class RealModelReproducibilityTest {
         env.put("FT4J_CLASSPATH", System.getProperty("java.class.path"));
         env.put("FT4J_RUNS", tmp.resolve("runs.db").toString());
         env.put("PATH", Path.of(System.getProperty("java.home"), "bin") + ":" + env.getOrDefault("PATH", "/usr/bin"));
-        // The trace of a resumed run continues its file; the killed attempt's lines stay for comparison.
+        // Each process writes its own trace file (a killed attempt's under -killed), read back on failure.
         Path trace = out.resolveSibling(out.getFileName() + (pauseAt != null ? "-killed" : "") + "-trace.jsonl");
         env.put("JAVA_OPTS", "-Xmx1g -Dft4j.trace=" + trace + (pauseAt != null ? " -Dft4j.pauseAt=" + pauseAt : ""));
         Path log = Files.createTempFile(tmp, "ft4j-", ".log");
