@@ -7,6 +7,10 @@
 # is printed.
 #   bench/reproducibility.sh                             examples/spam/recipe.yaml, 3 + 3 + 5 runs
 #   IDLE=2 BUSY=0 KILLS=1 bench/reproducibility.sh RECIPE [--set key=value ...]
+#   LOAD='RESUME=1 TAG=after bench/backward-soak.sh' LOAD_DURING_KILLS=1 bench/reproducibility.sh
+#       another job as the CPU-bound process beside the busy runs (and the killed ones) instead of
+#       a busy loop; it is stopped with SIGTERM when the phase ends. Each result says whether the
+#       load was still running when its run ended.
 # Writes bench/out/reproducibility/ (runs, logs, traces, results.jsonl); exits 1 when hashes differ.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -29,21 +33,29 @@ record() { # NAME KIND [KILLED_AT]
   hash=$(sha256sum "$OUT/$name/model/model.safetensors" 2>/dev/null | cut -c1-64)
   [[ -n "$REF_HASH" && "$hash" != "$REF_HASH" ]] && diverged=$(first_difference "$OUT/idle-1.trace.jsonl" "$OUT/$name.trace.jsonl")
   printf '{"run":"%s","kind":"%s","killed_at_step":%s,"sha256":"%s","first_difference":"%s"}\n' \
-    "$name" "$kind" "${at:-null}" "${hash:-missing}" "$diverged" | tee -a "$OUT/results.jsonl"
+    "$name" "$kind" "${at:-null}" "${hash:-missing}" "$diverged" | sed "s/}\$/,\"load_running\":$(load_running)}/" \
+    | tee -a "$OUT/results.jsonl"
 }
 first_difference() { # the first step whose trace line differs, and which fields differ
   awk -F'"step":' 'NR==FNR { ref[$2+0] = $0; next }
     { s = $2 + 0; if ((s in ref) && ref[s] != $0) { print "step " s ": " $0; exit } }' "$1" "$2" | head -c 300 | tr -d '"'
 }
 
+LOAD="${LOAD:-while :; do :; done}" LOAD_DURING_KILLS="${LOAD_DURING_KILLS:-0}" load_pid=""
+start_load() { [[ -n "$load_pid" ]] && return; setsid bash -c "$LOAD" > "$OUT/load.log" 2>&1 & load_pid=$!; }
+stop_load() { [[ -z "$load_pid" ]] && return; kill -TERM -- "-$load_pid" 2>/dev/null; wait "$load_pid" 2>/dev/null; load_pid=""; }
+load_running() { [[ -n "$load_pid" ]] && kill -0 "$load_pid" 2>/dev/null && echo true || echo false; }
+trap stop_load EXIT
+
 REF_HASH=""
 for i in $(seq 1 "$IDLE"); do run "idle-$i"; [[ -z "$REF_HASH" ]] && REF_HASH=$(sha256sum "$OUT/idle-1/model/model.safetensors" | cut -c1-64); record "idle-$i" idle; done
 for i in $(seq 1 "$BUSY"); do
-  (while :; do :; done) & busy=$!
-  run "busy-$i"; kill "$busy"; wait "$busy" 2>/dev/null
+  start_load
+  run "busy-$i"
   [[ -z "$REF_HASH" ]] && REF_HASH=$(sha256sum "$OUT/busy-1/model/model.safetensors" | cut -c1-64)
   record "busy-$i" busy
 done
+[[ "$LOAD_DURING_KILLS" == 1 && "$BUSY" -gt 0 ]] || stop_load
 ref=$(ls -d "$OUT"/idle-1 "$OUT"/busy-1 2>/dev/null | head -1)
 steps=$(sed -n 's/.*"steps" : \([0-9]*\).*/\1/p' "$ref/metrics.json" | head -1)
 epochs=$(sed -n 's/.*"epochs" : \([0-9]*\).*/\1/p' "$ref/metrics.json" | head -1)
@@ -61,6 +73,7 @@ for i in $(seq 1 "$KILLS"); do
     > "$OUT/$name.log" 2>&1
   record "$name" "killed+resumed" "$at"
 done
+stop_load
 distinct=$(sed -n 's/.*"sha256":"\([^"]*\)".*/\1/p' "$OUT/results.jsonl" | sort -u | wc -l)
 total=$(wc -l < "$OUT/results.jsonl")
 echo "{\"summary\":\"reproducibility\",\"recipe\":\"$RECIPE\",\"runs\":$total,\"distinct_hashes\":$distinct}" | tee -a "$OUT/results.jsonl"
