@@ -4,6 +4,7 @@ import dev.finetune4j.train.TrainingListener;
 import dev.finetune4j.train.TrainingResult;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.function.LongSupplier;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -17,30 +18,42 @@ final class ConsoleProgress implements TrainingListener {
     private static final long LOG_EVERY_NANOS = 10_000_000_000L;
     private final PrintStream out;
     private final boolean terminal;
+    private final LongSupplier nanoTime;
     private ProgressBar bar;
     private long startNanos;
     private long lastLogNanos;
     private long totalSteps;
+    /** Steps done before this process started (a resumed run): the ETA is measured on this process's steps only. */
+    private long stepsBefore = -1;
 
     ConsoleProgress(PrintStream out) {
+        this(out, System.console() != null && System.getenv("FT4J_PLAIN_PROGRESS") == null, System::nanoTime);
+    }
+
+    ConsoleProgress(PrintStream out, boolean terminal, LongSupplier nanoTime) {
         this.out = out;
-        this.terminal = System.console() != null && System.getenv("FT4J_PLAIN_PROGRESS") == null;
+        this.terminal = terminal;
+        this.nanoTime = nanoTime;
     }
 
     @Override
     public void onStart(long totalSteps, int epochs, int trainExamples) {
         this.totalSteps = totalSteps;
-        startNanos = lastLogNanos = System.nanoTime();
+        startNanos = lastLogNanos = nanoTime.getAsLong();
+        stepsBefore = -1;
         out.printf("training: %d examples, %d steps%n", trainExamples, totalSteps);
-        if (terminal) {
-            bar = new ProgressBarBuilder().setTaskName("train").setInitialMax(totalSteps)
-                    .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).setMaxRenderedLength(120)
-                    .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(out)).build();
-        }
     }
 
     @Override
     public void onStep(Step s) {
+        if (stepsBefore < 0) {
+            stepsBefore = s.step() - 1;
+            if (terminal) { // built here, where a resumed run's first step is known, so that the bar's ETA starts from it
+                bar = new ProgressBarBuilder().setTaskName("train").setInitialMax(totalSteps).startsFrom(stepsBefore, Duration.ZERO)
+                        .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).setMaxRenderedLength(120)
+                        .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(out)).build();
+            }
+        }
         if (bar != null) {
             bar.stepTo(s.step());
             bar.setExtraMessage(String.format("ep %d loss %.4f %.1f ex/s", s.epoch() + 1, s.loss(), s.examplesPerSecond()));
@@ -48,11 +61,12 @@ final class ConsoleProgress implements TrainingListener {
         }
         String extra = String.format("epoch %d loss %.4f lr %.2e %.1f ex/s", s.epoch() + 1, s.loss(), s.learningRate(),
                 s.examplesPerSecond());
-        long now = System.nanoTime();
+        long now = nanoTime.getAsLong();
         if (now - lastLogNanos >= LOG_EVERY_NANOS || s.step() == s.totalSteps()) {
             lastLogNanos = now;
             double elapsed = (now - startNanos) / 1e9;
-            double eta = s.step() == 0 ? 0 : elapsed / s.step() * (totalSteps - s.step());
+            long stepsHere = s.step() - stepsBefore;
+            double eta = stepsHere <= 0 ? 0 : elapsed / stepsHere * (totalSteps - s.step());
             out.printf("step %d/%d  %s  elapsed %s  eta %s%n", s.step(), s.totalSteps(), extra, fmt(elapsed), fmt(eta));
         }
     }
