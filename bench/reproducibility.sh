@@ -11,19 +11,32 @@
 #       another job as the CPU-bound process beside the busy runs (and the killed ones) instead of
 #       a busy loop; it is stopped with SIGTERM when the phase ends. Each result says whether the
 #       load was still running when its run ended.
+#   RESUME=1 bench/reproducibility.sh [RECIPE ...]
+#       goes on after an interruption: runs with a result are kept, an unfinished one starts again
 # Writes bench/out/reproducibility/ (runs, logs, traces, results.jsonl); exits 1 when hashes differ.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 RECIPE="${1:-examples/spam/recipe.yaml}"; shift $(( $# > 0 ? 1 : 0 ))
 IDLE="${IDLE:-3}" BUSY="${BUSY:-3}" KILLS="${KILLS:-5}"
 OUT="$PWD/bench/out/reproducibility"
-rm -rf "$OUT" && mkdir -p "$OUT"
+RESUME="${RESUME:-0}"
+if [[ "$RESUME" == 1 ]]; then
+  [[ -f "$OUT/results.jsonl" ]] || { echo "reproducibility: nothing to resume in $OUT" >&2; exit 1; }
+  sed -i '/"summary"/d' "$OUT/results.jsonl"
+else
+  rm -rf "$OUT" && mkdir -p "$OUT"
+fi
 export FT4J_RUNS="$OUT/runs.db"
 ./ft4j --help > /dev/null 2>&1 # builds the CLI first, so that no run below pays for it
 
-# run NAME [JAVA_OPTS...]: one ./ft4j train into $OUT/NAME; prints the java pid's exit code
+done_already() { grep -q "\"run\":\"$1\"" "$OUT/results.jsonl" 2>/dev/null; }
+# A run without a result (interrupted) starts again from nothing.
+fresh() { rm -rf "$OUT/$1" "$OUT/$1".*; }
+
+# run NAME [JAVA_OPTS...]: one ./ft4j train into $OUT/NAME
 run() {
   local name=$1; shift
+  fresh "$name"
   JAVA_OPTS="-Dft4j.trace=$OUT/$name.trace.jsonl $*" ./ft4j train "$RECIPE" --output "$OUT/$name" "${ARGS[@]}" \
     > "$OUT/$name.log" 2>&1
 }
@@ -47,9 +60,13 @@ stop_load() { [[ -z "$load_pid" ]] && return; kill -TERM -- "-$load_pid" 2>/dev/
 load_running() { [[ -n "$load_pid" ]] && kill -0 "$load_pid" 2>/dev/null && echo true || echo false; }
 trap stop_load EXIT
 
-REF_HASH=""
-for i in $(seq 1 "$IDLE"); do run "idle-$i"; [[ -z "$REF_HASH" ]] && REF_HASH=$(sha256sum "$OUT/idle-1/model/model.safetensors" | cut -c1-64); record "idle-$i" idle; done
+REF_HASH=$(sed -n '1s/.*"sha256":"\([^"]*\)".*/\1/p' "$OUT/results.jsonl" 2>/dev/null)
+for i in $(seq 1 "$IDLE"); do
+  done_already "idle-$i" && continue
+  run "idle-$i"; [[ -z "$REF_HASH" ]] && REF_HASH=$(sha256sum "$OUT/idle-1/model/model.safetensors" | cut -c1-64); record "idle-$i" idle
+done
 for i in $(seq 1 "$BUSY"); do
+  done_already "busy-$i" && continue
   start_load
   run "busy-$i"
   [[ -z "$REF_HASH" ]] && REF_HASH=$(sha256sum "$OUT/busy-1/model/model.safetensors" | cut -c1-64)
@@ -64,6 +81,8 @@ every=${every:-$(( steps / epochs ))} # a checkpoint at each epoch's end by defa
 for i in $(seq 1 "$KILLS"); do
   at=$(( every + 1 + RANDOM % (steps - every - 1) ))
   name="killed-$i"
+  done_already "$name" && continue
+  fresh "$name"
   JAVA_OPTS="-Dft4j.trace=$OUT/$name.before-kill.trace.jsonl -Dft4j.pauseAt=step:$at" ./ft4j train "$RECIPE" \
     --output "$OUT/$name" "${ARGS[@]}" > "$OUT/$name.before-kill.log" 2>&1 &
   pid=$!
