@@ -14,6 +14,7 @@ import dev.finetune4j.model.io.ModelCatalog;
 import dev.finetune4j.model.io.OnnxBert;
 import dev.finetune4j.model.io.OnnxBertWeights;
 import dev.finetune4j.train.AdamW;
+import dev.finetune4j.train.Optimizer;
 import dev.finetune4j.train.Trainer;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -73,7 +74,7 @@ public final class Throughput {
             if (!mode.equals("infer")) {
                 double[] fwd = new double[steps], bwd = new double[steps], opt = new double[steps], tot = new double[steps];
                 try (AdamW optimizer = new AdamW(model.parameters(),
-                        AdamW.decayGroups(model.parameters(), 0.01, 1.0, n -> true, ""), 0.9, 0.999, 1e-8)) {
+                        Optimizer.decayGroups(model.parameters(), 0.01, 1.0, n -> true, ""), 0.9, 0.999, 1e-8)) {
                     for (int s = -warmup; s < steps; s++) {
                         try (NDManager step = m.newSubManager()) {
                             long t0 = System.nanoTime(), t1, t2;

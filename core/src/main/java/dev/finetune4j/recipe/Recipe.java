@@ -90,7 +90,18 @@ public record Recipe(
         t.put("learning_rate", train.learningRate());
         t.put("head_learning_rate", train.headLearningRate());
         t.put("layerwise_lr_decay", train.layerwiseLrDecay());
+        t.put("optimizer", train.optimizer().kind().recipeName());
+        t.put("betas", List.of(train.optimizer().beta1(), train.optimizer().beta2()));
+        t.put("eps", train.optimizer().eps());
+        // Settings for another optimizer or schedule are written as their defaults: a resolved recipe reads back.
+        OptimizerKind kind = train.optimizer().kind();
+        t.put("momentum", kind == OptimizerKind.SGD || kind == OptimizerKind.RMSPROP ? train.optimizer().momentum() : null);
+        t.put("nesterov", train.optimizer().nesterov());
+        t.put("dampening", train.optimizer().dampening());
+        t.put("alpha", train.optimizer().alpha());
+        t.put("centered", train.optimizer().centered());
         t.put("weight_decay", train.weightDecay());
+        t.put("gradient_accumulation_steps", train.gradientAccumulationSteps());
         t.put("class_weights", train.classWeights().recipeName());
         t.put("sampler", train.sampler().recipeName());
         t.put("checkpoint_every_steps", train.checkpointEverySteps());
@@ -101,6 +112,8 @@ public record Recipe(
         t.put("l2_sp", train.l2Sp());
         t.put("warmup_ratio", train.warmupRatio());
         t.put("schedule", train.schedule().recipeName());
+        t.put("gamma", train.schedule() == Schedule.STEP || train.schedule() == Schedule.EXPONENTIAL ? train.gamma() : null);
+        t.put("step_size_epochs", train.stepSizeEpochs());
         t.put("max_grad_norm", train.maxGradNorm());
         t.put("hidden_dropout", train.hiddenDropout());
         t.put("eval_every_steps", train.evalEverySteps());

@@ -28,6 +28,48 @@ final class RecipeChecks {
         checkColumns(doc, data);
         checkEarlyStopping(doc, data, full.path("train").path("early_stopping"));
         checkStrategy(doc, full.path("strategy"));
+        checkOptimizer(doc, full.path("train"));
+    }
+
+    /** Optimizer and schedule settings, and the values of train.optimizer or train.schedule they apply to. */
+    private static final Map<String, List<String>> TRAIN_KEYS = Map.of(
+            "betas", List.of("adamw", "adam"),
+            "eps", List.of("adamw", "adam", "rmsprop"),
+            "momentum", List.of("sgd", "rmsprop"),
+            "nesterov", List.of("sgd"),
+            "dampening", List.of("sgd"),
+            "alpha", List.of("rmsprop"),
+            "centered", List.of("rmsprop"),
+            "gamma", List.of("step", "exponential"),
+            "step_size_epochs", List.of("step"));
+
+    /**
+     * An optimizer setting given for another optimizer (or a schedule setting for another schedule)
+     * is an error unless it has its default value; Nesterov momentum needs momentum and no dampening.
+     */
+    private static void checkOptimizer(RecipeDocument doc, JsonNode train) {
+        for (Map.Entry<String, List<String>> e : TRAIN_KEYS.entrySet()) {
+            String key = e.getKey(), pointer = "/train/" + key;
+            String chooser = key.equals("gamma") || key.equals("step_size_epochs") ? "schedule" : "optimizer";
+            JsonNode chosen = train.path(chooser);
+            JsonNode value = train.path(key);
+            if (!chosen.isTextual() || e.getValue().contains(chosen.asText()) || !doc.isGiven(pointer)
+                    || !rightType(value, RecipeSchema.at(pointer)) || sameValue(value, RecipeSchema.at(pointer).path("default"))) {
+                continue;
+            }
+            doc.problem(doc.keyAt(pointer).problem("'train." + key + "' applies only to train." + chooser + " "
+                    + String.join(" or ", e.getValue()) + " (train." + chooser + " is " + chosen.asText() + ")"));
+        }
+        if (train.path("optimizer").asText().equals("sgd") && train.path("nesterov").asBoolean(false)) {
+            JsonNode momentum = train.path("momentum"), dampening = train.path("dampening");
+            boolean noMomentum = momentum.isNumber() && momentum.asDouble() <= 0;
+            boolean damped = dampening.isNumber() && dampening.asDouble() != 0;
+            if (noMomentum || damped) {
+                doc.problem(doc.valueAt("/train/nesterov").problem("'train.nesterov: true' needs train.momentum > 0"
+                        + " and train.dampening 0, as PyTorch's SGD (momentum is " + momentum.asText() + ", dampening "
+                        + dampening.asText() + ")"));
+            }
+        }
     }
 
     /** The strategy keys that apply to one type only, and that type. */

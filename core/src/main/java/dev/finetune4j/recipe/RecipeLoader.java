@@ -116,6 +116,13 @@ public final class RecipeLoader {
         HeadConfig head = new HeadConfig(Pooling.parse(h.get("pooling").asText()), optionalDouble(h.get("dropout")));
         JsonNode t = r.get("train");
         JsonNode es = t.get("early_stopping");
+        OptimizerKind kind = OptimizerKind.parse(t.get("optimizer").asText());
+        Schedule schedule = Schedule.parse(t.get("schedule").asText());
+        OptimizerConfig optimizer = new OptimizerConfig(kind, t.get("betas").get(0).asDouble(),
+                t.get("betas").get(1).asDouble(), t.get("eps").asDouble(),
+                t.get("momentum").isNull() ? OptimizerConfig.defaultMomentum(kind) : t.get("momentum").asDouble(),
+                t.get("nesterov").asBoolean(), t.get("dampening").asDouble(), t.get("alpha").asDouble(),
+                t.get("centered").asBoolean());
         TrainConfig train = new TrainConfig(
                 t.get("epochs").asInt(),
                 optionalInt(t.get("max_steps")),
@@ -123,9 +130,9 @@ public final class RecipeLoader {
                 t.get("eval_batch_size").asInt(),
                 t.get("learning_rate").asDouble(),
                 optionalDouble(t.get("head_learning_rate")),
-                t.get("weight_decay").asDouble(),
+                t.get("weight_decay").isNull() ? OptimizerConfig.defaultWeightDecay(kind) : t.get("weight_decay").asDouble(),
                 t.get("warmup_ratio").asDouble(),
-                Schedule.parse(t.get("schedule").asText()),
+                schedule,
                 t.get("max_grad_norm").asDouble(),
                 optionalDouble(t.get("hidden_dropout")),
                 optionalInt(t.get("eval_every_steps")),
@@ -141,7 +148,11 @@ public final class RecipeLoader {
                 Sampler.parse(t.get("sampler").asText()),
                 optionalInt(t.get("checkpoint_every_steps")),
                 t.get("keep_checkpoints").asInt(),
-                OnNonFinite.parse(t.get("on_non_finite").asText()));
+                OnNonFinite.parse(t.get("on_non_finite").asText()),
+                optimizer,
+                t.get("gradient_accumulation_steps").asInt(),
+                t.get("gamma").isNull() ? (schedule == Schedule.EXPONENTIAL ? 0.9 : 0.1) : t.get("gamma").asDouble(),
+                t.get("step_size_epochs").asInt());
         return new Recipe(
                 r.get("name").asText(),
                 r.get("task").asText(),

@@ -1,8 +1,8 @@
 package dev.finetune4j.recipe;
 
-/** Learning-rate schedule after warm-up. */
+/** Learning-rate schedule ({@link dev.finetune4j.train.LearningRateSchedule} defines each). */
 public enum Schedule {
-    LINEAR, COSINE, CONSTANT;
+    LINEAR, COSINE, CONSTANT, STEP, EXPONENTIAL, ONE_CYCLE;
 
     /** The spelling used in recipes, e.g. {@code linear}. */
     public String recipeName() {

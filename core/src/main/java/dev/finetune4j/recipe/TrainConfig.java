@@ -20,6 +20,10 @@ package dev.finetune4j.recipe;
  * @param checkpointEverySteps {@code null}: a checkpoint at the end of every epoch; else every N steps
  * @param onNonFinite what a step with a NaN or infinite loss or gradient does
  * @param keepCheckpoints how many of the newest checkpoints to keep while the run lasts (removed when it ends)
+ * @param optimizer the optimizer and its settings
+ * @param gradientAccumulationSteps batches whose gradients are summed into one optimizer step
+ * @param gamma the decay factor of the {@code step} and {@code exponential} schedules
+ * @param stepSizeEpochs epochs between two decays of the {@code step} schedule
  */
 public record TrainConfig(
         int epochs,
@@ -44,7 +48,11 @@ public record TrainConfig(
         Sampler sampler,
         Integer checkpointEverySteps,
         int keepCheckpoints,
-        OnNonFinite onNonFinite) {
+        OnNonFinite onNonFinite,
+        OptimizerConfig optimizer,
+        int gradientAccumulationSteps,
+        double gamma,
+        int stepSizeEpochs) {
 
     public TrainConfig {
         Checks.atLeast(epochs, 1, "train.epochs");
@@ -69,6 +77,15 @@ public record TrainConfig(
         Checks.atLeast(keepCheckpoints, 1, "train.keep_checkpoints");
         Checks.notNull(onNonFinite, "train.on_non_finite");
         Checks.check(l2 >= 0 && l1 >= 0 && l2Sp >= 0, "train.l2, train.l1 and train.l2_sp must be >= 0");
+        Checks.notNull(optimizer, "train.optimizer");
+        Checks.atLeast(gradientAccumulationSteps, 1, "train.gradient_accumulation_steps");
+        Checks.check(gamma > 0, "train.gamma must be > 0, got " + gamma);
+        Checks.atLeast(stepSizeEpochs, 1, "train.step_size_epochs");
+    }
+
+    /** Examples per optimizer step. */
+    public int effectiveBatchSize() {
+        return batchSize * gradientAccumulationSteps;
     }
 
     /** The head's learning rate, which defaults to the encoder's. */

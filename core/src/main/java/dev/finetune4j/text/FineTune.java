@@ -228,6 +228,10 @@ public final class FineTune {
             float[] classWeights = tc.classWeights() == dev.finetune4j.recipe.ClassWeights.AUTO
                     ? Trainer.balancedClassWeights(trainSet.labels(), labels.size()) : null;
             if (classWeights != null) log.printf("class weights: %s%n", java.util.Arrays.toString(classWeights));
+            if (tc.gradientAccumulationSteps() > 1) {
+                log.printf("batches: %d examples x %d accumulated = %d examples per optimizer step%n", tc.batchSize(),
+                        tc.gradientAccumulationSteps(), tc.effectiveBatchSize());
+            }
             StrategyConfig strategy = recipe.strategy();
             Trainer trainer = new Trainer(options(tc, recipe.seed(), classWeights,
                     strategy.type() == Strategy.GRADUAL_UNFREEZE
@@ -444,6 +448,8 @@ public final class FineTune {
         reg.put("class_weights", tc.classWeights().recipeName());
         reg.put("sampler", tc.sampler().recipeName());
         m.put("regularization", reg);
+        m.put("optimizer", recipe.resolved().get("train") instanceof Map<?, ?> t ? t.get("optimizer") : null);
+        m.put("effective_batch_size", tc.effectiveBatchSize());
         m.put("epochs", r.epochsStarted());
         m.put("steps", r.steps());
         m.put("examples_per_second", r.examplesPerSecond());
@@ -549,7 +555,18 @@ public final class FineTune {
                 .minDelta(tc.earlyStopping() == null ? 0.0 : tc.earlyStopping().minDelta()).seed(seed)
                 .layerwiseLrDecay(tc.layerwiseLrDecay()).classWeights(classWeights).gradualUnfreezing(gradualUnfreezing)
                 .regularization(new Trainer.Regularization(tc.l2(), tc.l1(), tc.l2Sp())).sampler(tc.sampler())
-                .onNonFinite(tc.onNonFinite()).build();
+                .onNonFinite(tc.onNonFinite()).optimizer(optimizerSettings(tc.optimizer()))
+                .gradientAccumulationSteps(tc.gradientAccumulationSteps()).scheduleGamma(tc.gamma())
+                .scheduleStepEpochs(tc.stepSizeEpochs()).build();
+    }
+
+    static dev.finetune4j.train.Optimizer.Settings optimizerSettings(dev.finetune4j.recipe.OptimizerConfig o) {
+        return switch (o.kind()) {
+            case ADAMW -> new dev.finetune4j.train.Adam.Settings(o.beta1(), o.beta2(), o.eps(), true);
+            case ADAM -> new dev.finetune4j.train.Adam.Settings(o.beta1(), o.beta2(), o.eps(), false);
+            case SGD -> new dev.finetune4j.train.Sgd.Settings(o.momentum(), o.dampening(), o.nesterov());
+            case RMSPROP -> new dev.finetune4j.train.RmsProp.Settings(o.alpha(), o.eps(), o.momentum(), o.centered());
+        };
     }
 
     private List<Example> read(Path file, String key, Map<String, Object> report) {

@@ -43,12 +43,22 @@ public final class Trainer {
             double headLearningRate, double weightDecay, double warmupRatio, dev.finetune4j.recipe.Schedule schedule,
             double maxGradNorm, Integer evalEverySteps, Metric metric, Integer patience, double minDelta, long seed,
             Double layerwiseLrDecay, float[] classWeights, GradualUnfreezing gradualUnfreezing,
-            Regularization regularization, Sampler sampler, OnNonFinite onNonFinite) {
+            Regularization regularization, Sampler sampler, OnNonFinite onNonFinite, Optimizer.Settings optimizer,
+            int gradientAccumulationSteps, double scheduleGamma, int scheduleStepEpochs) {
         public Options {
             if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1");
             if (batchSize < 1 || evalBatchSize < 1) throw new IllegalArgumentException("batch sizes must be >= 1");
             java.util.Objects.requireNonNull(sampler, "sampler");
             java.util.Objects.requireNonNull(onNonFinite, "onNonFinite");
+            java.util.Objects.requireNonNull(optimizer, "optimizer");
+            if (gradientAccumulationSteps < 1) throw new IllegalArgumentException("gradientAccumulationSteps must be >= 1");
+            if (!(scheduleGamma > 0)) throw new IllegalArgumentException("scheduleGamma must be > 0");
+            if (scheduleStepEpochs < 1) throw new IllegalArgumentException("scheduleStepEpochs must be >= 1");
+        }
+
+        /** Examples per optimizer step. */
+        public int effectiveBatchSize() {
+            return batchSize * gradientAccumulationSteps;
         }
 
         /** A builder with the recipe's defaults. */
@@ -80,6 +90,10 @@ public final class Trainer {
             b.regularization = regularization;
             b.sampler = sampler;
             b.onNonFinite = onNonFinite;
+            b.optimizer = optimizer;
+            b.gradientAccumulationSteps = gradientAccumulationSteps;
+            b.scheduleGamma = scheduleGamma;
+            b.scheduleStepEpochs = scheduleStepEpochs;
             return b;
         }
     }
@@ -107,6 +121,10 @@ public final class Trainer {
         private Regularization regularization = Regularization.NONE;
         private Sampler sampler = Sampler.SHUFFLE;
         private OnNonFinite onNonFinite = OnNonFinite.STOP;
+        private Optimizer.Settings optimizer = Adam.Settings.adamW();
+        private int gradientAccumulationSteps = 1;
+        private Double scheduleGamma;
+        private int scheduleStepEpochs = 1;
 
         private Builder() {}
 
@@ -131,12 +149,22 @@ public final class Trainer {
         public Builder regularization(Regularization v) { regularization = v; return this; }
         public Builder sampler(Sampler v) { sampler = v; return this; }
         public Builder onNonFinite(OnNonFinite v) { onNonFinite = v; return this; }
+        public Builder optimizer(Optimizer.Settings v) { optimizer = v; return this; }
+        public Builder gradientAccumulationSteps(int v) { gradientAccumulationSteps = v; return this; }
+        /** null: PyTorch's StepLR default 0.1 for {@code step}, 0.9 (its documentation's example) for {@code exponential}. */
+        public Builder scheduleGamma(Double v) { scheduleGamma = v; return this; }
+        public Builder scheduleStepEpochs(int v) { scheduleStepEpochs = v; return this; }
 
         public Options build() {
             return new Options(epochs, maxSteps, batchSize, evalBatchSize, learningRate,
                     headLearningRate != null ? headLearningRate : learningRate, weightDecay, warmupRatio, schedule,
                     maxGradNorm, evalEverySteps, metric, patience, minDelta, seed, layerwiseLrDecay, classWeights,
-                    gradualUnfreezing, regularization, sampler, onNonFinite);
+                    gradualUnfreezing, regularization, sampler, onNonFinite, optimizer, gradientAccumulationSteps,
+                    scheduleGamma != null ? scheduleGamma : defaultGamma(schedule), scheduleStepEpochs);
+        }
+
+        static double defaultGamma(dev.finetune4j.recipe.Schedule schedule) {
+            return schedule == dev.finetune4j.recipe.Schedule.EXPONENTIAL ? 0.9 : 0.1;
         }
     }
 
@@ -201,10 +229,12 @@ public final class Trainer {
         int[] lengths = new int[train.size()];
         for (int i = 0; i < lengths.length; i++) lengths[i] = train.length(i);
         LengthBucketBatcher batcher = new LengthBucketBatcher(lengths, options.batchSize(), options.seed());
-        long batchesPerEpoch = batcher.batchesPerEpoch();
-        long totalSteps = options.maxSteps() != null ? options.maxSteps() : options.epochs() * batchesPerEpoch;
+        int accumulation = options.gradientAccumulationSteps();
+        long stepsPerEpoch = (batcher.batchesPerEpoch() + accumulation - 1) / accumulation;
+        long totalSteps = options.maxSteps() != null ? options.maxSteps() : options.epochs() * stepsPerEpoch;
         LearningRateSchedule schedule = LearningRateSchedule.of(options.schedule(),
-                Math.round(options.warmupRatio() * totalSteps), totalSteps);
+                Math.round(options.warmupRatio() * totalSteps), totalSteps, stepsPerEpoch, options.scheduleGamma(),
+                options.scheduleStepEpochs());
         boolean validate = validation != null && validation.size() > 0;
         boolean gradual = options.gradualUnfreezing() != null;
         EarlyStopping stopper = new EarlyStopping(options.metric().higherIsBetter(),
@@ -215,7 +245,7 @@ public final class Trainer {
         Progress p = new Progress();
         listener.onStart(totalSteps, options.epochs(), train.size());
         try (StepTrace trace = StepTrace.fromProperty(); NDManager base = TensorRuntime.newManager();
-                AdamW optimizer = new AdamW(params, parameterGroups(model, options), 0.9, 0.999, 1e-8)) {
+                Optimizer optimizer = options.optimizer().create(params, parameterGroups(model, options))) {
             // L2-SP's anchor is the weights as the run first started, so take it before any restore.
             Map<String, NDArray> start = options.regularization().l2Sp() > 0 ? startingPoint(model, base) : Map.of();
             if (resumeFrom != null) {
@@ -233,7 +263,10 @@ public final class Trainer {
                 long epochStart = System.nanoTime();
                 List<int[]> batches = epochBatches(batcher, train, p.epoch);
                 for (; p.batchInEpoch < batches.size() && p.step < totalSteps; ) {
-                    int[] batch = batches.get(p.batchInEpoch);
+                    // One optimizer step: `accumulation` batches (fewer at an epoch's end), their gradients summed.
+                    int micro = (int) Math.min(accumulation, batches.size() - p.batchInEpoch);
+                    int stepExamples = 0;
+                    for (int j = 0; j < micro; j++) stepExamples += batches.get(p.batchInEpoch + j).length;
                     if (gradual && options.gradualUnfreezing().stage(p.epoch, p.step) != p.stage) {
                         p.stage = options.gradualUnfreezing().stage(p.epoch, p.step);
                         unfreezeToStage(model, p.stage);
@@ -248,26 +281,20 @@ public final class Trainer {
                     double lr = options.learningRate() * schedule.factor(p.step) * p.lrScale;
                     // Dropout's generator, reseeded per step: a resumed run draws the same masks.
                     engine.setRandomSeed(Long.hashCode(options.seed() * 1_000_003L + p.step));
-                    double loss, norm;
+                    double loss = 0, norm;
                     try (NDManager scope = base.newSubManager()) {
-                        B inputs = train.collate(scope, batch);
-                        NDArray lossArray, logits;
-                        // Not DJL's GradientCollector: it allows one per JVM and zeroes every gradient in the
-                        // JVM, which breaks trials training side by side. Grad mode is per thread; the
-                        // optimizer zeroes this model's gradients after each step.
-                        JniUtils.setGradMode(true);
-                        try {
-                            logits = model.logits(scope, inputs, true);
-                            lossArray = crossEntropy(logits, labelsOf(scope, train, batch), options.classWeights());
-                            if (options.regularization().any()) {
-                                lossArray = lossArray.add(penalty(model, start, options.regularization(), scope));
+                        long logitsCrc = 0;
+                        for (int j = 0; j < micro; j++) {
+                            int[] batch = batches.get(p.batchInEpoch + j);
+                            // Each batch's share of the step's examples: the summed gradients are those of one big batch.
+                            float share = micro == 1 ? 1f : (float) batch.length / stepExamples;
+                            try (NDManager microScope = micro == 1 ? null : scope.newSubManager()) {
+                                NDManager m = micro == 1 ? scope : microScope;
+                                MicroStep r = forwardBackward(model, train, batch, m, start, share);
+                                loss += r.loss();
+                                if (trace != null) logitsCrc = logitsCrc * 31 + StepTrace.crc(r.logits());
                             }
-                            JniUtils.backward((PtNDArray) lossArray, (PtNDArray) lossArray.onesLike(), false, false);
-                        } finally {
-                            JniUtils.setGradMode(false);
                         }
-                        loss = lossArray.getFloat();
-                        long logitsCrc = trace == null ? 0 : StepTrace.crc(logits);
                         long gradCrc = trace == null ? 0 : StepTrace.gradientCrc(params);
                         if (Double.isFinite(loss)) {
                             norm = optimizer.step(scope, lr, options.maxGradNorm());
@@ -298,10 +325,10 @@ public final class Trainer {
                     }
                     p.trainNanos += System.nanoTime() - t0;
                     p.step++;
-                    p.batchInEpoch++;
-                    p.examples += batch.length;
-                    p.lossSum += loss * batch.length;
-                    p.lossCount += batch.length;
+                    p.batchInEpoch += micro;
+                    p.examples += stepExamples;
+                    p.lossSum += loss * stepExamples;
+                    p.lossCount += stepExamples;
                     listener.onStep(new TrainingListener.Step(p.step, totalSteps, p.epoch, loss, lr, norm, p.examples,
                             p.examples / (p.trainNanos / 1e9)));
                     FaultPoints.reached(FaultPoints.STEP);
@@ -340,6 +367,34 @@ public final class Trainer {
         return result;
     }
 
+    private record MicroStep(NDArray logits, double loss) {}
+
+    /**
+     * Forward and backward of one batch in {@code scope}, its loss scaled by {@code share}; the
+     * gradients add to the parameters' {@code .grad}.
+     */
+    private <B> MicroStep forwardBackward(TrainableModel<B> model, LabelledInputs<B> train, int[] batch, NDManager scope,
+            Map<String, NDArray> start, float share) {
+        B inputs = train.collate(scope, batch);
+        NDArray lossArray, logits;
+        // Not DJL's GradientCollector: it allows one per JVM and zeroes every gradient in the
+        // JVM, which breaks trials training side by side. Grad mode is per thread; the
+        // optimizer zeroes this model's gradients after each step.
+        JniUtils.setGradMode(true);
+        try {
+            logits = model.logits(scope, inputs, true);
+            lossArray = crossEntropy(logits, labelsOf(scope, train, batch), options.classWeights());
+            if (options.regularization().any()) {
+                lossArray = lossArray.add(penalty(model, start, options.regularization(), scope));
+            }
+            if (share != 1f) lossArray = lossArray.mul(Scalars.of(scope, share));
+            JniUtils.backward((PtNDArray) lossArray, (PtNDArray) lossArray.onesLike(), false, false);
+        } finally {
+            JniUtils.setGradMode(false);
+        }
+        return new MicroStep(logits, lossArray.getFloat());
+    }
+
     /**
      * Evaluates on validation, records the evaluation and, when it is the best so far, a copy of the
      * weights (all of them when frozen ones may thaw later); returns whether early stopping says stop.
@@ -353,9 +408,9 @@ public final class Trainer {
         return ev.stopping();
     }
 
-    private static void save(Checkpoints checkpoints, Progress p, EarlyStopping stopper, AdamW optimizer,
+    private static void save(Checkpoints checkpoints, Progress p, EarlyStopping stopper, Optimizer optimizer,
             ParameterStore params, boolean allWeights) {
-        checkpoints.save(p.state(stopper, optimizer), snapshot(params, allWeights), optimizer.momentsToHost(),
+        checkpoints.save(p.state(stopper, optimizer), snapshot(params, allWeights), optimizer.stateToHost(),
                 p.bestWeights);
     }
 
@@ -378,7 +433,7 @@ public final class Trainer {
             epochSecondsSoFar = 0;
         }
 
-        TrainerState state(EarlyStopping stopper, AdamW optimizer) {
+        TrainerState state(EarlyStopping stopper, Optimizer optimizer) {
             return new TrainerState(step, epoch, batchInEpoch, stage, stop, skipped, consecutiveSkips, lrScale, lastSkip,
                     trainNanos,
                     examples, lossSum, lossCount, epochSecondsSoFar, epochLosses, epochSeconds, evaluations, unfreezes,
@@ -419,7 +474,7 @@ public final class Trainer {
     private static Map<String, NDArray> startingPoint(TrainableModel<?> model, NDManager manager) {
         Map<String, NDArray> start = new java.util.HashMap<>();
         for (Map.Entry<String, NDArray> e : model.parameters().all().entrySet()) {
-            if (model.isHead(e.getKey()) || AdamW.isNoDecay(e.getKey())) continue;
+            if (model.isHead(e.getKey()) || Optimizer.isNoDecay(e.getKey())) continue;
             NDArray copy = e.getValue().duplicate();
             copy.attach(manager);
             copy.setRequiresGradient(false);
@@ -434,7 +489,7 @@ public final class Trainer {
         ParameterStore params = model.parameters();
         for (Map.Entry<String, NDArray> e : params.all().entrySet()) {
             String name = e.getKey();
-            if (!params.isTrainable(name) || AdamW.isNoDecay(name)) continue;
+            if (!params.isTrainable(name) || Optimizer.isNoDecay(name)) continue;
             NDArray w = e.getValue();
             // Ops on a parameter attach to the model's manager: move each temporary into the step's.
             if (r.l2() > 0) total = total.add(inScope(w.square(), scope).sum().mul(Scalars.of(scope, (float) (r.l2() / 2))));
@@ -462,10 +517,10 @@ public final class Trainer {
      * The optimizer's groups: the head at {@code headLearningRate}; the body at
      * {@code learningRate}, or per depth with layer-wise decay; each split into decay / no decay.
      */
-    public static List<AdamW.Group> parameterGroups(TrainableModel<?> model, Options options) {
+    public static List<Optimizer.Group> parameterGroups(TrainableModel<?> model, Options options) {
         ParameterStore params = model.parameters();
-        List<AdamW.Group> groups = new ArrayList<>();
-        groups.addAll(AdamW.decayGroups(params, options.weightDecay(),
+        List<Optimizer.Group> groups = new ArrayList<>();
+        groups.addAll(Optimizer.decayGroups(params, options.weightDecay(),
                 options.headLearningRate() / options.learningRate(), model::isHead, "head_"));
         java.util.SortedSet<Integer> depths = new java.util.TreeSet<>();
         for (String name : params.all().keySet()) {
@@ -473,7 +528,7 @@ public final class Trainer {
         }
         for (int depth : depths) {
             double multiplier = options.layerwiseLrDecay() == null ? 1.0 : Math.pow(options.layerwiseLrDecay(), depth);
-            groups.addAll(AdamW.decayGroups(params, options.weightDecay(), multiplier,
+            groups.addAll(Optimizer.decayGroups(params, options.weightDecay(), multiplier,
                     n -> !model.isHead(n) && (options.layerwiseLrDecay() == null || model.depthFromTop(n) == depth),
                     options.layerwiseLrDecay() == null ? "body_" : "depth" + depth + "_"));
         }

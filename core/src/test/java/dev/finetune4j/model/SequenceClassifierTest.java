@@ -14,6 +14,7 @@ import dev.finetune4j.model.bert.BertConfig;
 import dev.finetune4j.model.bert.BertModel;
 import dev.finetune4j.model.io.HostTensor;
 import dev.finetune4j.train.AdamW;
+import dev.finetune4j.train.Optimizer;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,7 +57,7 @@ class SequenceClassifierTest {
             ps.setTrainable(frozen, false);
             float[] before = ps.get(frozen).toFloatArray();
             float[] queryBefore = ps.get("bert.encoder.layer.0.attention.self.query.weight").toFloatArray();
-            try (AdamW opt = new AdamW(ps, AdamW.decayGroups(ps, 0.01, 1.0, n -> true, ""), 0.9, 0.999, 1e-8)) {
+            try (AdamW opt = new AdamW(ps, Optimizer.decayGroups(ps, 0.01, 1.0, n -> true, ""), 0.9, 0.999, 1e-8)) {
                 long[][] ids = {{1, 5, 9, 2}, {1, 6, 8, 2}, {1, 11, 12, 2}, {1, 13, 3, 2}};
                 float[] labels = {0, 1, 0, 1};
                 double first = 0, last = 0;

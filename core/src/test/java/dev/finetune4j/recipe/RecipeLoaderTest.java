@@ -61,7 +61,8 @@ class RecipeLoaderTest {
         assertThat(r.head()).isEqualTo(new HeadConfig(Pooling.POOLER, null));
         assertThat(r.strategy()).isEqualTo(StrategyConfig.of(Strategy.FULL));
         assertThat(r.train()).isEqualTo(new TrainConfig(3, null, 32, 64, 5.0e-5, null, 0.01, 0.1, Schedule.LINEAR,
-                1.0, null, null, new EarlyStopping("macro_f1", 2, 0.0), null, null, ClassWeights.NONE, 0.0, 0.0, 0.0, Sampler.SHUFFLE, null, 2, OnNonFinite.STOP));
+                1.0, null, null, new EarlyStopping("macro_f1", 2, 0.0), null, null, ClassWeights.NONE, 0.0, 0.0, 0.0, Sampler.SHUFFLE, null, 2, OnNonFinite.STOP,
+                OptimizerConfig.adamW(), 1, 0.1, 1));
         assertThat(r.train().earlyStopping().higherIsBetter()).isTrue();
     }
 
@@ -117,6 +118,43 @@ class RecipeLoaderTest {
         assertThat(e.getMessage()).isEqualTo(recipe + ":7:3: property 'learnig_rate' is not defined in 'train'"
                 + " — did you mean 'learning_rate'?");
         assertThat(e).isInstanceOf(UserError.class);
+    }
+
+    @Test
+    void eachOptimizerGetsPyTorchsDefaultsAndAResolvedRecipeReadsBack() throws IOException {
+        Recipe adamW = load(MINIMAL);
+        assertThat(adamW.train().optimizer()).isEqualTo(OptimizerConfig.adamW());
+        assertThat(adamW.train().weightDecay()).isEqualTo(0.01);
+        Recipe sgd = load(MINIMAL + "train:\n  optimizer: sgd\n  nesterov: true\n  schedule: step\n");
+        assertThat(sgd.train().optimizer()).isEqualTo(
+                new OptimizerConfig(OptimizerKind.SGD, 0.9, 0.999, 1e-8, 0.9, true, 0.0, 0.99, false));
+        assertThat(sgd.train().weightDecay()).isEqualTo(0.0);
+        assertThat(sgd.train().gamma()).isEqualTo(0.1);
+        Recipe rms = load(MINIMAL + "train:\n  optimizer: rmsprop\n  centered: true\n  gradient_accumulation_steps: 4\n"
+                + "  schedule: exponential\n");
+        assertThat(rms.train().optimizer().momentum()).isEqualTo(0.0);
+        assertThat(rms.train().gamma()).isEqualTo(0.9);
+        assertThat(rms.train().effectiveBatchSize()).isEqualTo(128);
+        for (Recipe r : List.of(adamW, sgd, rms)) {
+            Path copy = dir.resolve("resolved.yaml");
+            Files.writeString(copy, RecipeLoader.toYaml(r.resolved()));
+            assertThat(RecipeLoader.load(copy, List.of())).isEqualTo(r);
+        }
+    }
+
+    @Test
+    void aSettingOfAnotherOptimizerOrScheduleIsAnErrorAtItsLine() throws IOException {
+        RecipeError e = error(MINIMAL + "train:\n  optimizer: adamw\n  momentum: 0.8\n  gamma: 0.5\n");
+        assertThat(e.problems()).extracting(Problem::line, Problem::message).containsExactlyInAnyOrder(
+                org.assertj.core.groups.Tuple.tuple(7, "'train.momentum' applies only to train.optimizer sgd or rmsprop"
+                        + " (train.optimizer is adamw)"),
+                org.assertj.core.groups.Tuple.tuple(8, "'train.gamma' applies only to train.schedule step or exponential"
+                        + " (train.schedule is linear)"));
+        RecipeError nesterov = error(MINIMAL + "train:\n  optimizer: sgd\n  nesterov: true\n  dampening: 0.1\n");
+        assertThat(nesterov.getMessage()).contains(":7:").contains("'train.nesterov: true' needs train.momentum > 0"
+                + " and train.dampening 0");
+        assertThat(error(MINIMAL + "train:\n  optimizer: adagrad\n").getMessage())
+                .contains("'train.optimizer' must be one of: adamw, adam, sgd, rmsprop; got the string 'adagrad'");
     }
 
     @Test

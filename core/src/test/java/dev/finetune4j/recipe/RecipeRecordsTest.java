@@ -27,6 +27,7 @@ class RecipeRecordsTest {
         assertThat(RecipeNames.allowed(Pooling.class)).containsExactlyElementsOf(enumOf("/head/pooling"));
         assertThat(RecipeNames.allowed(Strategy.class)).containsExactlyElementsOf(enumOf("/strategy/type"));
         assertThat(RecipeNames.allowed(Schedule.class)).containsExactlyElementsOf(enumOf("/train/schedule"));
+        assertThat(RecipeNames.allowed(OptimizerKind.class)).containsExactlyElementsOf(enumOf("/train/optimizer"));
         assertThat(EarlyStopping.METRICS).containsExactlyElementsOf(enumOf("/train/early_stopping/metric"));
         assertThat(Recipe.TASKS).containsExactlyElementsOf(enumOf("/task"));
     }

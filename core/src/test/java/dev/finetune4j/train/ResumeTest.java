@@ -35,9 +35,14 @@ class ResumeTest {
     record Run(Map<String, HostTensor> weights, TrainingResult result) {}
 
     static Run train(Trainer.Options o, Checkpoints checkpoints, Checkpoints.Loaded from) {
+        return train(o, checkpoints, from, 0.1);
+    }
+
+    /** {@code dropout}: the head's and the body's. */
+    static Run train(Trainer.Options o, Checkpoints checkpoints, Checkpoints.Loaded from, double dropout) {
         try (NDManager m = TensorRuntime.newManager();
                 SequenceClassifier model = SequenceClassifier.fromPretrained(m, TINY, BertModel.randomWeights(TINY, 1),
-                        "random", Pooling.POOLER, 0.1, 0.1, List.of("a", "b"), 3)) {
+                        "random", Pooling.POOLER, dropout, dropout, List.of("a", "b"), 3)) {
             TrainingResult r = new Trainer(o).fit(model, TinyTexts.four(), TinyTexts.four(), model.labels(),
                     TrainingListener.none(), checkpoints, from);
             return new Run(model.parameters().toHost(), r);
