@@ -33,16 +33,10 @@ class OptimizerRecipesTest {
 
     private static JsonNode train(String name, String... sets) throws Exception {
         Path out = tmp.resolve(name);
-        String[] args = new String[4 + 2 * sets.length];
-        args[0] = "train";
-        args[1] = recipe.toString();
-        args[2] = "--output";
-        args[3] = out.toString();
-        for (int i = 0; i < sets.length; i++) {
-            args[4 + 2 * i] = "--set";
-            args[5 + 2 * i] = sets[i];
-        }
-        CliContractTest.Result r = CliContractTest.ft4j(args);
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("train", recipe.toString(), "--output",
+                out.toString()));
+        for (String set : sets) args.addAll(java.util.List.of("--set", set));
+        CliContractTest.Result r = CliContractTest.ft4j(args.toArray(String[]::new));
         assertThat(r.exit()).as(name + ": " + r.err()).isZero();
         return CliContractTest.JSON.readTree(out.resolve("metrics.json").toFile());
     }

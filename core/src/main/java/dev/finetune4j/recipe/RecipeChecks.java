@@ -31,34 +31,35 @@ final class RecipeChecks {
         checkOptimizer(doc, full.path("train"));
     }
 
-    /** Optimizer and schedule settings, and the values of train.optimizer or train.schedule they apply to. */
-    private static final Map<String, List<String>> TRAIN_KEYS = Map.of(
-            "betas", List.of("adamw", "adam"),
-            "eps", List.of("adamw", "adam", "rmsprop"),
-            "momentum", List.of("sgd", "rmsprop"),
-            "nesterov", List.of("sgd"),
-            "dampening", List.of("sgd"),
-            "alpha", List.of("rmsprop"),
-            "centered", List.of("rmsprop"),
-            "gamma", List.of("step", "exponential"),
-            "step_size_epochs", List.of("step"));
+    /** The values of {@code train.<chooser>} (optimizer or schedule) that a setting applies to. */
+    private record AppliesTo(String chooser, List<String> values) {}
+
+    private static final Map<String, AppliesTo> TRAIN_KEYS = Map.of(
+            "betas", new AppliesTo("optimizer", List.of("adamw", "adam")),
+            "eps", new AppliesTo("optimizer", List.of("adamw", "adam", "rmsprop")),
+            "momentum", new AppliesTo("optimizer", List.of("sgd", "rmsprop")),
+            "nesterov", new AppliesTo("optimizer", List.of("sgd")),
+            "dampening", new AppliesTo("optimizer", List.of("sgd")),
+            "alpha", new AppliesTo("optimizer", List.of("rmsprop")),
+            "centered", new AppliesTo("optimizer", List.of("rmsprop")),
+            "gamma", new AppliesTo("schedule", List.of("step", "exponential")),
+            "step_size_epochs", new AppliesTo("schedule", List.of("step")));
 
     /**
      * An optimizer setting given for another optimizer (or a schedule setting for another schedule)
      * is an error unless it has its default value; Nesterov momentum needs momentum and no dampening.
      */
     private static void checkOptimizer(RecipeDocument doc, JsonNode train) {
-        for (Map.Entry<String, List<String>> e : TRAIN_KEYS.entrySet()) {
-            String key = e.getKey(), pointer = "/train/" + key;
-            String chooser = key.equals("gamma") || key.equals("step_size_epochs") ? "schedule" : "optimizer";
+        for (Map.Entry<String, AppliesTo> e : TRAIN_KEYS.entrySet()) {
+            String key = e.getKey(), pointer = "/train/" + key, chooser = e.getValue().chooser();
             JsonNode chosen = train.path(chooser);
             JsonNode value = train.path(key);
-            if (!chosen.isTextual() || e.getValue().contains(chosen.asText()) || !doc.isGiven(pointer)
+            if (!chosen.isTextual() || e.getValue().values().contains(chosen.asText()) || !doc.isGiven(pointer)
                     || !rightType(value, RecipeSchema.at(pointer)) || sameValue(value, RecipeSchema.at(pointer).path("default"))) {
                 continue;
             }
             doc.problem(doc.keyAt(pointer).problem("'train." + key + "' applies only to train." + chooser + " "
-                    + String.join(" or ", e.getValue()) + " (train." + chooser + " is " + chosen.asText() + ")"));
+                    + String.join(" or ", e.getValue().values()) + " (train." + chooser + " is " + chosen.asText() + ")"));
         }
         if (train.path("optimizer").asText().equals("sgd") && train.path("nesterov").asBoolean(false)) {
             JsonNode momentum = train.path("momentum"), dampening = train.path("dampening");

@@ -151,7 +151,7 @@ public final class RecipeLoader {
                 OnNonFinite.parse(t.get("on_non_finite").asText()),
                 optimizer,
                 t.get("gradient_accumulation_steps").asInt(),
-                t.get("gamma").isNull() ? (schedule == Schedule.EXPONENTIAL ? 0.9 : 0.1) : t.get("gamma").asDouble(),
+                t.get("gamma").isNull() ? schedule.defaultGamma() : t.get("gamma").asDouble(),
                 t.get("step_size_epochs").asInt());
         return new Recipe(
                 r.get("name").asText(),

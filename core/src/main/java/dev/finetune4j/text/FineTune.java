@@ -448,7 +448,7 @@ public final class FineTune {
         reg.put("class_weights", tc.classWeights().recipeName());
         reg.put("sampler", tc.sampler().recipeName());
         m.put("regularization", reg);
-        m.put("optimizer", recipe.resolved().get("train") instanceof Map<?, ?> t ? t.get("optimizer") : null);
+        m.put("optimizer", tc.optimizer().kind().recipeName());
         m.put("effective_batch_size", tc.effectiveBatchSize());
         m.put("epochs", r.epochsStarted());
         m.put("steps", r.steps());

@@ -42,33 +42,31 @@ public sealed class Adam extends Optimizer permits AdamW {
     private final double beta1;
     private final double beta2;
     private final double eps;
+    private final boolean decoupled;
 
     public Adam(ParameterStore params, List<Group> groups, double beta1, double beta2, double eps) {
+        this(params, groups, beta1, beta2, eps, false);
+    }
+
+    Adam(ParameterStore params, List<Group> groups, double beta1, double beta2, double eps, boolean decoupled) {
         super(params, groups, List.of(EXP_AVG, EXP_AVG_SQ));
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;
+        this.decoupled = decoupled;
     }
-
-    /** Adam's L2 term: the gradient the moments see. */
-    NDArray decayed(NDArray p, NDArray grad, double weightDecay, NDManager local) {
-        return weightDecay > 0 ? grad.add(local(p.mul((float) weightDecay), local)) : grad;
-    }
-
-    /** AdamW's decoupled decay of the weights themselves; none for Adam. */
-    void decayWeights(NDArray p, double lr, double weightDecay) {}
 
     @Override
     protected final void update(String name, NDArray p, NDArray grad, double lr, double weightDecay, long t,
             NDManager local) {
         float stepSize = (float) (1.0 / (1 - Math.pow(beta1, t)));
         float sqrtBc2 = (float) Math.sqrt(1 - Math.pow(beta2, t));
-        NDArray g = decayed(p, grad, weightDecay, local);
+        NDArray g = decoupled ? grad : withL2(p, grad, weightDecay, local);
         NDArray mt = state(EXP_AVG, name, p);
         NDArray vt = state(EXP_AVG_SQ, name, p);
         mt.muli((float) beta1).addi(g.mul((float) (1 - beta1)));
         vt.muli((float) beta2).addi(g.square().muli((float) (1 - beta2)));
-        decayWeights(p, lr, weightDecay);
+        if (decoupled && weightDecay > 0) p.muli((float) (1 - lr * weightDecay));
         NDArray denom = local(vt.sqrt(), local).divi(sqrtBc2).addi((float) eps);
         p.subi(local(mt.div(denom), local).muli((float) (lr * stepSize)));
     }

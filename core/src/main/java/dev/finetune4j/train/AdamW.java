@@ -1,7 +1,5 @@
 package dev.finetune4j.train;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import dev.finetune4j.model.ParameterStore;
 import java.util.List;
 
@@ -12,16 +10,6 @@ import java.util.List;
  */
 public final class AdamW extends Adam {
     public AdamW(ParameterStore params, List<Group> groups, double beta1, double beta2, double eps) {
-        super(params, groups, beta1, beta2, eps);
-    }
-
-    @Override
-    NDArray decayed(NDArray p, NDArray grad, double weightDecay, NDManager local) {
-        return grad;
-    }
-
-    @Override
-    void decayWeights(NDArray p, double lr, double weightDecay) {
-        if (weightDecay > 0) p.muli((float) (1 - lr * weightDecay));
+        super(params, groups, beta1, beta2, eps, true);
     }
 }

@@ -25,7 +25,7 @@ public interface LearningRateSchedule {
     double factor(long step);
 
     static LearningRateSchedule of(Schedule shape, long warmupSteps, long totalSteps) {
-        return of(shape, warmupSteps, totalSteps, totalSteps, 0.1, 1);
+        return of(shape, warmupSteps, totalSteps, totalSteps, shape.defaultGamma(), 1);
     }
 
     /**

@@ -146,6 +146,11 @@ public abstract sealed class Optimizer implements AutoCloseable permits Adam, Sg
         return copy;
     }
 
+    /** PyTorch's coupled weight decay (Adam, SGD, RMSprop): the gradient plus the L2 term, {@code g + wd * p}. */
+    protected static NDArray withL2(NDArray p, NDArray grad, double weightDecay, NDManager local) {
+        return weightDecay > 0 ? grad.add(local(p.mul((float) weightDecay), local)) : grad;
+    }
+
     /** Moves an op's result into {@code scope}: results attach to their first operand's manager. */
     protected static NDArray local(NDArray temporary, NDManager scope) {
         temporary.attach(scope);

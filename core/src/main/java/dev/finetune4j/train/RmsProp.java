@@ -43,7 +43,7 @@ public final class RmsProp extends Optimizer {
 
     @Override
     protected void update(String name, NDArray p, NDArray grad, double lr, double weightDecay, long t, NDManager local) {
-        NDArray g = weightDecay > 0 ? grad.add(local(p.mul((float) weightDecay), local)) : grad;
+        NDArray g = withL2(p, grad, weightDecay, local);
         float alpha = (float) settings.alpha();
         NDArray squareAvg = state(SQUARE_AVG, name, p);
         squareAvg.muli(alpha).addi(g.square().muli(1 - alpha));

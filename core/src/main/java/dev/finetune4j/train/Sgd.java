@@ -47,7 +47,7 @@ public final class Sgd extends Optimizer {
 
     @Override
     protected void update(String name, NDArray p, NDArray grad, double lr, double weightDecay, long t, NDManager local) {
-        NDArray d = weightDecay > 0 ? grad.add(local(p.mul((float) weightDecay), local)) : grad;
+        NDArray d = withL2(p, grad, weightDecay, local);
         double momentum = settings.momentum();
         if (momentum > 0) {
             NDArray buffer = stateOrNull(MOMENTUM_BUFFER, name);

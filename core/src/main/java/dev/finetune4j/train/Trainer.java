@@ -151,7 +151,7 @@ public final class Trainer {
         public Builder onNonFinite(OnNonFinite v) { onNonFinite = v; return this; }
         public Builder optimizer(Optimizer.Settings v) { optimizer = v; return this; }
         public Builder gradientAccumulationSteps(int v) { gradientAccumulationSteps = v; return this; }
-        /** null: PyTorch's StepLR default 0.1 for {@code step}, 0.9 (its documentation's example) for {@code exponential}. */
+        /** null: {@link dev.finetune4j.recipe.Schedule#defaultGamma}. */
         public Builder scheduleGamma(Double v) { scheduleGamma = v; return this; }
         public Builder scheduleStepEpochs(int v) { scheduleStepEpochs = v; return this; }
 
@@ -160,11 +160,7 @@ public final class Trainer {
                     headLearningRate != null ? headLearningRate : learningRate, weightDecay, warmupRatio, schedule,
                     maxGradNorm, evalEverySteps, metric, patience, minDelta, seed, layerwiseLrDecay, classWeights,
                     gradualUnfreezing, regularization, sampler, onNonFinite, optimizer, gradientAccumulationSteps,
-                    scheduleGamma != null ? scheduleGamma : defaultGamma(schedule), scheduleStepEpochs);
-        }
-
-        static double defaultGamma(dev.finetune4j.recipe.Schedule schedule) {
-            return schedule == dev.finetune4j.recipe.Schedule.EXPONENTIAL ? 0.9 : 0.1;
+                    scheduleGamma != null ? scheduleGamma : schedule.defaultGamma(), scheduleStepEpochs);
         }
     }
 
