@@ -8,7 +8,7 @@ import ai.djl.training.GradientCollector;
 import dev.finetune4j.TensorRuntime;
 import dev.finetune4j.export.HfExport;
 import dev.finetune4j.model.Pooling;
-import dev.finetune4j.model.SequenceClassifier;
+import dev.finetune4j.model.bert.BertForSequenceClassification;
 import dev.finetune4j.model.TextBatch;
 import dev.finetune4j.model.io.ModelCatalog;
 import dev.finetune4j.model.io.OnnxBert;
@@ -45,7 +45,7 @@ public final class Throughput {
         ModelCatalog.ModelFiles files = ModelCatalog.resolve(ModelCatalog.find("all-minilm-l6-v2"));
         OnnxBertWeights w = OnnxBert.read(files.onnx());
         try (NDManager m = TensorRuntime.newManager();
-                SequenceClassifier model = SequenceClassifier.fromPretrained(m, w.config(), w.weights(), "minilm",
+                BertForSequenceClassification model = BertForSequenceClassification.fromPretrained(m, w.config(), w.weights(), "minilm",
                         Pooling.POOLER, null, null, List.of("ham", "spam"), 42)) {
             if (a.containsKey("--export")) {
                 HfExport.write(model, files.tokenizerJson(), seq, Map.of("base_model", "all-minilm-l6-v2"),
@@ -74,7 +74,7 @@ public final class Throughput {
             if (!mode.equals("infer")) {
                 double[] fwd = new double[steps], bwd = new double[steps], opt = new double[steps], tot = new double[steps];
                 try (AdamW optimizer = new AdamW(model.parameters(),
-                        Optimizer.decayGroups(model.parameters(), 0.01, 1.0, n -> true, ""), 0.9, 0.999, 1e-8)) {
+                        Optimizer.decayGroups(model, 0.01, 1.0, n -> true, ""), 0.9, 0.999, 1e-8)) {
                     for (int s = -warmup; s < steps; s++) {
                         try (NDManager step = m.newSubManager()) {
                             long t0 = System.nanoTime(), t1, t2;

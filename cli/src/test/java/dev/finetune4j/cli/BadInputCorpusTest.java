@@ -10,7 +10,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.finetune4j.model.bert.BertConfig;
 import dev.finetune4j.model.bert.BertModel;
 import dev.finetune4j.model.io.HfConfig;
-import dev.finetune4j.model.io.HostTensor;
+import dev.finetune4j.model.HostTensor;
 import dev.finetune4j.model.io.ModelCatalog;
 import dev.finetune4j.model.io.SafeTensors;
 import java.io.IOException;

@@ -3,12 +3,11 @@ package dev.finetune4j.adapt;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.finetune4j.model.Classifier;
 import dev.finetune4j.model.ParameterStore;
-import dev.finetune4j.model.SequenceClassifier;
-import dev.finetune4j.model.TextBatch;
 import dev.finetune4j.train.Evaluator;
 import dev.finetune4j.train.LabelledInputs;
-import dev.finetune4j.train.TrainableModel;
+import dev.finetune4j.model.TrainableModel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -32,13 +31,13 @@ public final class FeatureExtraction {
     }
 
     /** Freezes every parameter that is not part of the head. */
-    public static void freezeBody(SequenceClassifier model) {
+    public static void freezeBody(Classifier<?> model) {
         ParameterStore ps = model.parameters();
-        for (String name : ps.all().keySet()) ps.setTrainable(name, model.isHead(name));
+        for (String name : ps.parameterNames()) ps.setTrainable(name, model.isHead(name));
     }
 
     /** Runs the frozen body once over {@code data}: pooled features [n][hidden] on the heap, same labels. */
-    public static CachedFeatures extract(SequenceClassifier model, LabelledInputs<TextBatch> data, int batchSize) {
+    public static <B> CachedFeatures extract(Classifier<B> model, LabelledInputs<B> data, int batchSize) {
         float[][] features = Evaluator.rows(data, batchSize, (scope, batch) -> model.features(scope, batch, false));
         return new CachedFeatures(features, data.labels());
     }
@@ -48,11 +47,12 @@ public final class FeatureExtraction {
      * most {@code heapLimitBytes}, else writes them to a temporary file in {@code spillDirectory}
      * (removed on {@link Features#close()}).
      */
-    public static Features extract(SequenceClassifier model, LabelledInputs<TextBatch> data, int batchSize,
+    public static <B> Features extract(Classifier<B> model, LabelledInputs<B> data, int batchSize,
             long heapLimitBytes, Path spillDirectory) {
-        long bytes = (long) data.size() * model.config().hiddenSize() * Float.BYTES;
+        int size = Math.toIntExact(model.body().featureSize());
+        long bytes = (long) data.size() * size * Float.BYTES;
         if (bytes <= heapLimitBytes) return extract(model, data, batchSize);
-        DiskFeatures disk = DiskFeatures.create(spillDirectory, data.labels(), model.config().hiddenSize());
+        DiskFeatures disk = DiskFeatures.create(spillDirectory, data.labels(), size);
         try {
             Evaluator.forEachBatch(data, batchSize, (scope, batch) -> model.features(scope, batch, false),
                     disk::write);
@@ -68,9 +68,9 @@ public final class FeatureExtraction {
      * the file exists, else extracted and written atomically. The caller names the file after
      * everything the features depend on (weights, pooling, inputs).
      */
-    public static CachedFeatures extractOrLoad(SequenceClassifier model, LabelledInputs<TextBatch> data, int batchSize,
+    public static <B> CachedFeatures extractOrLoad(Classifier<B> model, LabelledInputs<B> data, int batchSize,
             Path file) {
-        int h = model.config().hiddenSize();
+        int h = Math.toIntExact(model.body().featureSize());
         if (Files.isRegularFile(file)) {
             try {
                 byte[] bytes = Files.readAllBytes(file);
@@ -248,7 +248,7 @@ public final class FeatureExtraction {
     }
 
     /** The head of {@code model} as a model of its own, over cached features. */
-    public static TrainableModel<NDArray> head(SequenceClassifier model) {
+    public static TrainableModel<NDArray> head(Classifier<?> model) {
         return new TrainableModel<>() {
             @Override
             public NDArray logits(NDManager step, NDArray features, boolean training) {
@@ -263,6 +263,11 @@ public final class FeatureExtraction {
             @Override
             public boolean isHead(String parameterName) {
                 return model.isHead(parameterName);
+            }
+
+            @Override
+            public boolean takesNoDecay(String parameterName) {
+                return model.takesNoDecay(parameterName);
             }
         };
     }

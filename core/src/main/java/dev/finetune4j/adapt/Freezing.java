@@ -1,8 +1,9 @@
 package dev.finetune4j.adapt;
 
 import dev.finetune4j.UserError;
+import dev.finetune4j.model.Classifier;
+import dev.finetune4j.model.Module;
 import dev.finetune4j.model.ParameterStore;
-import dev.finetune4j.model.SequenceClassifier;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -12,28 +13,30 @@ public final class Freezing {
     private Freezing() {}
 
     /**
-     * Partial fine-tuning: freezes the embeddings (if asked), the first {@code firstLayers} encoder
-     * layers and every parameter whose name {@code pattern} finds; everything else trains.
+     * Partial fine-tuning: freezes what lies below the body's blocks (the embeddings, a CNN's stem)
+     * if asked, the first {@code firstBlocks} blocks and every parameter whose name {@code pattern}
+     * finds; everything else trains.
      *
      * @return the names of the frozen parameters
      */
-    public static List<String> partial(SequenceClassifier model, boolean embeddings, int firstLayers, Pattern pattern) {
-        int layers = model.config().numHiddenLayers();
-        if (firstLayers < 0 || firstLayers > layers) {
-            throw new UserError("strategy.freeze_layers is " + firstLayers + " but the model has " + layers
-                    + " encoder layers — use 0.." + layers);
+    public static List<String> partial(Classifier<?> model, boolean belowBlocks, int firstBlocks, Pattern pattern) {
+        int blocks = model.body().blocks();
+        if (firstBlocks < 0 || firstBlocks > blocks) {
+            throw new UserError("strategy.freeze_layers is " + firstBlocks + " but the model has " + blocks
+                    + " layers — use 0.." + blocks);
         }
         ParameterStore ps = model.parameters();
         List<String> frozen = new ArrayList<>();
-        for (String name : ps.all().keySet()) {
+        for (String name : ps.parameterNames()) {
+            Integer block = model.blockOf(name);
             boolean freeze = !model.isHead(name)
-                    && (embeddings && name.startsWith(SequenceClassifier.BODY_PREFIX + "embeddings.")
-                            || SequenceClassifier.layerOf(name) >= 0 && SequenceClassifier.layerOf(name) < firstLayers
+                    && (belowBlocks && block != null && block == Module.BELOW
+                            || block != null && block >= 0 && block < firstBlocks
                             || pattern != null && pattern.matcher(name).find());
             ps.setTrainable(name, !freeze);
             if (freeze) frozen.add(name);
         }
-        if (frozen.size() == ps.all().size()) {
+        if (frozen.size() == ps.parameterNames().size()) {
             throw new UserError("strategy: every parameter is frozen, nothing would train — loosen freeze_pattern");
         }
         return frozen;

@@ -1,10 +1,11 @@
 package dev.finetune4j.adapt;
 
 import dev.finetune4j.UserError;
+import dev.finetune4j.model.Classifier;
+import dev.finetune4j.model.HostTensor;
+import dev.finetune4j.model.LoraHook;
+import dev.finetune4j.model.Module;
 import dev.finetune4j.model.ParameterStore;
-import dev.finetune4j.model.SequenceClassifier;
-import dev.finetune4j.model.bert.BertModel;
-import dev.finetune4j.model.io.HostTensor;
 import dev.finetune4j.recipe.Strategy;
 import dev.finetune4j.recipe.StrategyConfig;
 import java.util.ArrayList;
@@ -14,23 +15,21 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * LoRA (Hu et al. 2021) as Hugging Face PEFT does it: each target Linear {@code M} of the encoder
+ * LoRA (Hu et al. 2021) as Hugging Face PEFT does it: each target Linear {@code M} of the body
  * gains {@code M.lora_A.weight} [r, in] (Kaiming-uniform, a = sqrt(5), i.e. U(-1/sqrt(in), 1/sqrt(in)))
  * and {@code M.lora_B.weight} [out, r] (zeros), so that it computes
  * {@code x W^T + b + (dropout(x) A^T B^T) * alpha / r}. The original body is frozen; the adapters and
- * the head ({@code classifier.*}) train, and optionally every bias and/or every LayerNorm.
+ * the head train, and optionally every bias and/or every norm layer.
  *
  * <p>Targets are module-name suffixes matched as PEFT's {@code target_modules} list does: a module
- * matches when its name equals the target or ends with {@code "." + target}; only the Linear modules
- * of the encoder layers are candidates ({@code output.dense} therefore matches both
- * {@code attention.output.dense} and the feed-forward {@code output.dense}, as in PEFT).
+ * matches when its name equals the target or ends with {@code "." + target}; only the body's
+ * {@link dev.finetune4j.model.Body#loraSites() LoRA sites} (the Linear modules of its blocks) are
+ * candidates (in BERT, {@code output.dense} therefore matches both {@code attention.output.dense}
+ * and the feed-forward {@code output.dense}, as in PEFT).
  */
 public final class Lora {
-    public static final String A = ".lora_A.weight";
-    public static final String B = ".lora_B.weight";
-    /** The Linear modules of one encoder layer, relative to {@code bert.encoder.layer.N.}. */
-    public static final List<String> LAYER_LINEARS = List.of("attention.self.query", "attention.self.key",
-            "attention.self.value", "attention.output.dense", "intermediate.dense", "output.dense");
+    public static final String A = LoraHook.A;
+    public static final String B = LoraHook.B;
 
     private Lora() {}
 
@@ -75,35 +74,45 @@ public final class Lora {
     }
 
     /**
-     * The encoder modules (full keys without {@code .weight}, e.g.
-     * {@code bert.encoder.layer.0.attention.self.query}) that {@code targets} select, in layer order.
+     * The body's modules (full keys without {@code .weight}, e.g.
+     * {@code bert.encoder.layer.0.attention.self.query}) that {@code targets} select, in order.
      *
      * @throws UserError when a target matches no module
      */
-    public static List<String> targetModules(SequenceClassifier model, List<String> targets) {
+    public static List<String> targetModules(Classifier<?> model, List<String> targets) {
         List<String> out = new ArrayList<>();
         boolean[] used = new boolean[targets.size()];
-        for (int l = 0; l < model.config().numHiddenLayers(); l++) {
-            for (String rel : LAYER_LINEARS) {
-                String module = SequenceClassifier.BODY_PREFIX + "encoder.layer." + l + "." + rel;
-                boolean hit = false;
-                for (int i = 0; i < targets.size(); i++) {
-                    String t = targets.get(i);
-                    if (module.equals(t) || module.endsWith("." + t)) {
-                        used[i] = true;
-                        hit = true;
-                    }
+        for (Module site : model.body().loraSites()) {
+            String module = site.name();
+            boolean hit = false;
+            for (int i = 0; i < targets.size(); i++) {
+                String t = targets.get(i);
+                if (module.equals(t) || module.endsWith("." + t)) {
+                    used[i] = true;
+                    hit = true;
                 }
-                if (hit) out.add(module);
             }
+            if (hit) out.add(module);
         }
         for (int i = 0; i < targets.size(); i++) {
             if (!used[i]) {
-                throw new UserError("strategy.targets: '" + targets.get(i) + "' matches no Linear module of the encoder"
-                        + " — use a suffix of one of " + String.join(", ", LAYER_LINEARS));
+                throw new UserError("strategy.targets: '" + targets.get(i) + "' matches no Linear module of the body's"
+                        + " layers — use a suffix of one of " + String.join(", ", siteNamesInFirstBlock(model)));
             }
         }
         return out;
+    }
+
+    /** The LoRA sites of the first block, relative to the block ({@code attention.self.query} in BERT). */
+    static List<String> siteNamesInFirstBlock(Classifier<?> model) {
+        List<String> first = model.body().loraSites().stream().filter(m -> m.block() == 0).map(Module::name).toList();
+        if (first.isEmpty()) return List.of();
+        String common = first.get(0);
+        for (String n : first) {
+            while (!n.startsWith(common)) common = common.substring(0, common.length() - 1);
+        }
+        int cut = common.lastIndexOf('.') + 1;
+        return first.stream().map(n -> n.substring(cut)).toList();
     }
 
     /**
@@ -112,7 +121,7 @@ public final class Lora {
      * @return the adapted modules
      * @throws IllegalStateException if the model already has adapters
      */
-    public static List<String> apply(SequenceClassifier model, Config config, long seed) {
+    public static List<String> apply(Classifier<?> model, Config config, long seed) {
         if (model.body().lora() != null) throw new IllegalStateException("the model already has LoRA adapters");
         ParameterStore ps = model.parameters();
         List<String> modules = targetModules(model, config.targets());
@@ -134,18 +143,19 @@ public final class Lora {
             for (String name : added) ps.remove(name);
             throw e;
         }
-        for (String name : ps.all().keySet()) {
+        for (String name : ps.parameterNames()) {
+            Module m = model.moduleOf(name);
             boolean train = model.isHead(name) || isAdapter(name) || model.newlyInitialised().contains(name)
                     || config.trainBiases() && name.endsWith(".bias")
-                    || config.trainLayerNorm() && name.contains(".LayerNorm.");
+                    || config.trainLayerNorm() && m != null && m.kind() == Module.Kind.NORM;
             ps.setTrainable(name, train);
         }
-        model.body().setLora(new BertModel.LoraHook(config.scaling(), (float) config.dropout()));
+        model.body().setLora(new LoraHook(config.scaling(), (float) config.dropout()));
         return modules;
     }
 
     /** The adapted modules of {@code model}, in order; empty without adapters. */
-    public static List<String> adaptedModules(SequenceClassifier model) {
+    public static List<String> adaptedModules(Classifier<?> model) {
         List<String> out = new ArrayList<>();
         for (String name : model.parameters().all().keySet()) {
             if (name.endsWith(A)) out.add(name.substring(0, name.length() - A.length()));
@@ -155,11 +165,11 @@ public final class Lora {
 
     /**
      * Folds every adapter into its weight, {@code W += (alpha / r) * B A}, and removes the adapter
-     * parameters: the model is a plain BertForSequenceClassification again (export works unchanged).
+     * parameters: the model is what it was before {@link #apply}, with new weights (export works unchanged).
      * Trainable flags of the remaining parameters are left as they were.
      */
-    public static void merge(SequenceClassifier model) {
-        BertModel.LoraHook hook = model.body().lora();
+    public static void merge(Classifier<?> model) {
+        LoraHook hook = model.body().lora();
         if (hook == null) throw new IllegalStateException("the model has no LoRA adapters");
         ParameterStore ps = model.parameters();
         double s = hook.scaling();
@@ -190,7 +200,7 @@ public final class Lora {
      * What a LoRA run adds to the base model, for a small file: the adapters and the head (and any
      * other parameter that trains, e.g. biases with {@code train_biases}), by their keys in the model.
      */
-    public static Map<String, HostTensor> adapterWeights(SequenceClassifier model) {
+    public static Map<String, HostTensor> adapterWeights(Classifier<?> model) {
         ParameterStore ps = model.parameters();
         Map<String, HostTensor> out = new LinkedHashMap<>();
         for (String name : ps.all().keySet()) {
@@ -200,7 +210,7 @@ public final class Lora {
     }
 
     /** The number of adapter values (not counting the head). */
-    public static long adapterParameterCount(SequenceClassifier model) {
+    public static long adapterParameterCount(Classifier<?> model) {
         long n = 0;
         for (Map.Entry<String, ai.djl.ndarray.NDArray> e : model.parameters().all().entrySet()) {
             if (isAdapter(e.getKey())) n += e.getValue().size();

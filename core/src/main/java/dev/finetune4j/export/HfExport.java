@@ -1,6 +1,6 @@
 package dev.finetune4j.export;
 
-import dev.finetune4j.model.SequenceClassifier;
+import dev.finetune4j.model.bert.BertForSequenceClassification;
 import dev.finetune4j.model.io.HfConfig;
 import dev.finetune4j.model.io.SafeTensors;
 import dev.finetune4j.util.AtomicFiles;
@@ -22,7 +22,7 @@ public final class HfExport {
      * @param finetune4j what finetune4j needs to load it again (pooling, max_length) and the
      *     provenance of the run, stored under "finetune4j" in config.json
      */
-    public static void write(SequenceClassifier model, Path tokenizerJson, int maxLength,
+    public static void write(BertForSequenceClassification model, Path tokenizerJson, int maxLength,
             Map<String, Object> finetune4j, Path dir) {
         Path staged = AtomicFiles.stagingDirectory(dir);
         try {

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.finetune4j.model.io.HostTensor;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -22,6 +21,7 @@ public final class ParameterStore implements AutoCloseable {
     private final NDManager manager;
     private final Map<String, NDArray> arrays = new LinkedHashMap<>();
     private final Map<String, Boolean> trainable = new LinkedHashMap<>();
+    private final java.util.Set<String> buffers = new java.util.HashSet<>();
 
     public ParameterStore(NDManager parent) {
         this.manager = parent.newSubManager();
@@ -49,11 +49,36 @@ public final class ParameterStore implements AutoCloseable {
     public NDArray put(String name, HostTensor t) {
         NDArray old = arrays.remove(name);
         if (old != null) old.close();
+        buffers.remove(name);
         NDArray a = manager.create(t.data(), new Shape(t.shape()));
         a.setName(name);
         arrays.put(name, a);
         setTrainable(name, true);
         return a;
+    }
+
+    /**
+     * Adds or replaces a buffer: state that is saved, restored and exported with the parameters
+     * but never trains (BatchNorm's running statistics). Buffers are not counted as parameters.
+     */
+    public NDArray putBuffer(String name, HostTensor t) {
+        NDArray old = arrays.remove(name);
+        if (old != null) old.close();
+        NDArray a = manager.create(t.data(), new Shape(t.shape()));
+        a.setName(name);
+        arrays.put(name, a);
+        trainable.put(name, false);
+        buffers.add(name);
+        return a;
+    }
+
+    public boolean isBuffer(String name) {
+        return buffers.contains(name);
+    }
+
+    /** The names of the parameters (what may train), without the buffers, in order. */
+    public java.util.List<String> parameterNames() {
+        return arrays.keySet().stream().filter(n -> !buffers.contains(n)).toList();
     }
 
     /** Normal(0, std) init as BERT's {@code initializer_range}, seeded. */
@@ -76,11 +101,16 @@ public final class ParameterStore implements AutoCloseable {
         NDArray a = get(name);
         arrays.remove(name);
         trainable.remove(name);
+        buffers.remove(name);
         a.close();
     }
 
     public void setTrainable(String name, boolean on) {
         NDArray a = get(name);
+        if (buffers.contains(name)) {
+            if (on) throw new IllegalArgumentException(name + " is a buffer: it never trains");
+            return;
+        }
         if (trainable.getOrDefault(name, !on) != on || a.hasGradient() != on) {
             a.setRequiresGradient(on);
         }
@@ -94,6 +124,7 @@ public final class ParameterStore implements AutoCloseable {
     public long count(boolean onlyTrainable) {
         long n = 0;
         for (Map.Entry<String, NDArray> e : arrays.entrySet()) {
+            if (buffers.contains(e.getKey())) continue;
             if (!onlyTrainable || isTrainable(e.getKey())) n += e.getValue().size();
         }
         return n;

@@ -1,5 +1,7 @@
 package dev.finetune4j.recipe;
 
+import dev.finetune4j.util.RecipeNames;
+
 /** How much each class's examples count in the loss. */
 public enum ClassWeights {
     /** Every example counts the same. */

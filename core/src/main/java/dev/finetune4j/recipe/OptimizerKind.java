@@ -1,5 +1,7 @@
 package dev.finetune4j.recipe;
 
+import dev.finetune4j.util.RecipeNames;
+
 /** {@code train.optimizer}: the {@code torch.optim} optimizer of the same name. */
 public enum OptimizerKind {
     ADAMW, ADAM, SGD, RMSPROP;

@@ -1,5 +1,7 @@
 package dev.finetune4j.recipe;
 
+import dev.finetune4j.util.RecipeNames;
+
 import dev.finetune4j.data.Format;
 
 import com.fasterxml.jackson.databind.JsonNode;

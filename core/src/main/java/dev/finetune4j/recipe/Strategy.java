@@ -1,5 +1,7 @@
 package dev.finetune4j.recipe;
 
+import dev.finetune4j.util.RecipeNames;
+
 /**
  * Which weights are trained: all of them, only the head on a frozen encoder, all but a frozen part
  * (embeddings, the first layers, parameters matching a pattern), or layer groups unfrozen top-down

@@ -1,5 +1,11 @@
 package dev.finetune4j.recipe;
 
+import dev.finetune4j.train.OnNonFinite;
+
+import dev.finetune4j.train.Sampler;
+
+import dev.finetune4j.train.Schedule;
+
 /**
  * The optimisation loop.
  *

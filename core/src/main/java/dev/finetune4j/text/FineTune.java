@@ -19,7 +19,7 @@ import dev.finetune4j.eval.ClassificationMetrics;
 import dev.finetune4j.eval.ClassificationReport;
 import dev.finetune4j.eval.Metric;
 import dev.finetune4j.export.HfExport;
-import dev.finetune4j.model.SequenceClassifier;
+import dev.finetune4j.model.bert.BertForSequenceClassification;
 import dev.finetune4j.model.io.BertCheckpoint;
 import dev.finetune4j.model.io.ModelSource;
 import dev.finetune4j.model.io.ResolvedModelFiles;
@@ -217,7 +217,7 @@ public final class FineTune {
         }
         try (NDManager manager = TensorRuntime.newManager();
                 TextEncoder encoder = TextEncoder.load(files.tokenizerJson(), dc.maxLength());
-                SequenceClassifier model = SequenceClassifier.fromPretrained(manager, checkpoint.config(),
+                BertForSequenceClassification model = BertForSequenceClassification.fromPretrained(manager, checkpoint.config(),
                         checkpoint.weights(), files.description(), recipe.head().pooling(), recipe.head().dropout(),
                         tc.hiddenDropout(), labels.names(), recipe.seed())) {
             model.notes().forEach(n -> log.println("note: " + n));
@@ -372,7 +372,7 @@ public final class FineTune {
      * Saves the adapters alone ({@code adapter.safetensors}), folds them into the base weights, and
      * checks on {@code reference} that the merged model predicts what the adapted one did.
      */
-    private void mergeAdapters(SequenceClassifier model, EncodedTexts reference, int batchSize, Path outputDir) {
+    private void mergeAdapters(BertForSequenceClassification model, EncodedTexts reference, int batchSize, Path outputDir) {
         dev.finetune4j.model.io.SafeTensors.write(outputDir.resolve("adapter.safetensors"), Lora.adapterWeights(model),
                 Map.of("format", "pt"));
         float[][] before = Evaluator.probabilities(model, reference, batchSize);
@@ -391,9 +391,9 @@ public final class FineTune {
     }
 
     /** Mean-pooled, L2-normalised last hidden states: the body's sentence embeddings. */
-    private static float[][] sentenceEmbeddings(SequenceClassifier model, EncodedTexts data, int batchSize) {
+    private static float[][] sentenceEmbeddings(BertForSequenceClassification model, EncodedTexts data, int batchSize) {
         return Evaluator.rows(data, batchSize, (scope, batch) -> {
-            ai.djl.ndarray.NDArray pooled = model.body().pooled(model.body().hiddenStates(scope, batch, false),
+            ai.djl.ndarray.NDArray pooled = model.bert().pooled(model.bert().hiddenStates(scope, batch, false),
                     batch.attentionMask(), dev.finetune4j.model.Pooling.MEAN);
             return pooled.div(pooled.norm(new int[] {1}, true).maximum(1e-12f));
         });

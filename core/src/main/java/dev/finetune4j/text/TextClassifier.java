@@ -7,9 +7,9 @@ import dev.finetune4j.UserError;
 import dev.finetune4j.data.EncodedText;
 import dev.finetune4j.data.TextEncoder;
 import dev.finetune4j.model.Pooling;
-import dev.finetune4j.model.SequenceClassifier;
+import dev.finetune4j.model.bert.BertForSequenceClassification;
 import dev.finetune4j.model.io.HfConfig;
-import dev.finetune4j.model.io.HostTensor;
+import dev.finetune4j.model.HostTensor;
 import dev.finetune4j.model.io.SafeTensors;
 import dev.finetune4j.train.Evaluator;
 import java.nio.file.Files;
@@ -32,11 +32,11 @@ public final class TextClassifier implements AutoCloseable {
     public record Prediction(String label, Map<String, Double> scores) {}
 
     private final NDManager manager;
-    private final SequenceClassifier model;
+    private final BertForSequenceClassification model;
     private final TextEncoder encoder;
     private final JsonNode config;
 
-    private TextClassifier(NDManager manager, SequenceClassifier model, TextEncoder encoder, JsonNode config) {
+    private TextClassifier(NDManager manager, BertForSequenceClassification model, TextEncoder encoder, JsonNode config) {
         this.manager = manager;
         this.model = model;
         this.encoder = encoder;
@@ -64,7 +64,7 @@ public final class TextClassifier implements AutoCloseable {
         NDManager manager = TensorRuntime.newManager();
         TextEncoder encoder = null;
         try {
-            SequenceClassifier model = SequenceClassifier.fromFineTuned(manager, hf.config(), weights,
+            BertForSequenceClassification model = BertForSequenceClassification.fromFineTuned(manager, hf.config(), weights,
                     dir.resolve("model.safetensors").toString(), pooling, labels);
             for (String name : model.parameters().all().keySet()) model.parameters().setTrainable(name, false);
             encoder = TextEncoder.load(dir.resolve("tokenizer.json"), maxLength);
@@ -123,7 +123,7 @@ public final class TextClassifier implements AutoCloseable {
         return new EncodedTexts(encoder.encodeAll(texts), labels, encoder.padId());
     }
 
-    public SequenceClassifier model() {
+    public BertForSequenceClassification model() {
         return model;
     }
 

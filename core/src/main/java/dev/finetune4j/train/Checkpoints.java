@@ -2,7 +2,7 @@ package dev.finetune4j.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune4j.UserError;
-import dev.finetune4j.model.io.HostTensor;
+import dev.finetune4j.model.HostTensor;
 import dev.finetune4j.model.io.SafeTensors;
 import dev.finetune4j.util.AtomicFiles;
 import dev.finetune4j.util.FaultPoints;

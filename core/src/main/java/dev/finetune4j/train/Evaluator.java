@@ -1,5 +1,7 @@
 package dev.finetune4j.train;
 
+import dev.finetune4j.model.TrainableModel;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;

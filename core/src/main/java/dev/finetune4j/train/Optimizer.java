@@ -5,7 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.finetune4j.model.ParameterStore;
-import dev.finetune4j.model.io.HostTensor;
+import dev.finetune4j.model.TrainableModel;
+import dev.finetune4j.model.HostTensor;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,22 +59,23 @@ public abstract sealed class Optimizer implements AutoCloseable permits Adam, Sg
     protected abstract void update(String name, NDArray p, NDArray grad, double lr, double weightDecay, long t,
             NDManager local);
 
-    /** Decay everything but biases and LayerNorm parameters (BERT's, and Hugging Face Trainer's, rule). */
-    public static List<Group> decayGroups(ParameterStore params, double weightDecay, double lrMultiplier,
+    /**
+     * The trainable parameters that {@code include} selects, split into a group that decays and one
+     * that does not ({@link TrainableModel#takesNoDecay}: norm layers and biases, BERT's and Hugging
+     * Face Trainer's rule).
+     */
+    public static List<Group> decayGroups(TrainableModel<?> model, double weightDecay, double lrMultiplier,
             java.util.function.Predicate<String> include, String prefix) {
+        ParameterStore params = model.parameters();
         List<String> decay = new ArrayList<>(), noDecay = new ArrayList<>();
-        for (String name : params.all().keySet()) {
+        for (String name : params.parameterNames()) {
             if (!params.isTrainable(name) || !include.test(name)) continue;
-            (isNoDecay(name) ? noDecay : decay).add(name);
+            (model.takesNoDecay(name) ? noDecay : decay).add(name);
         }
         List<Group> out = new ArrayList<>();
         if (!decay.isEmpty()) out.add(new Group(prefix + "decay", decay, lrMultiplier, weightDecay));
         if (!noDecay.isEmpty()) out.add(new Group(prefix + "no_decay", noDecay, lrMultiplier, 0.0));
         return out;
-    }
-
-    public static boolean isNoDecay(String name) {
-        return name.endsWith(".bias") || name.contains("LayerNorm") || name.contains("layer_norm");
     }
 
     public List<Group> groups() {

@@ -1,5 +1,7 @@
 package dev.finetune4j.train;
 
+import dev.finetune4j.model.TrainableModel;
+
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -13,9 +15,9 @@ import dev.finetune4j.eval.ClassificationReport;
 import dev.finetune4j.eval.Metric;
 import dev.finetune4j.model.ParameterStore;
 import dev.finetune4j.model.Scalars;
-import dev.finetune4j.model.io.HostTensor;
-import dev.finetune4j.recipe.OnNonFinite;
-import dev.finetune4j.recipe.Sampler;
+import dev.finetune4j.model.HostTensor;
+import dev.finetune4j.train.OnNonFinite;
+import dev.finetune4j.train.Sampler;
 import dev.finetune4j.util.FaultPoints;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,7 +42,7 @@ public final class Trainer {
      * @param onNonFinite stop at a step whose loss or gradient is not finite, or skip it and halve the learning rate
      */
     public record Options(int epochs, Integer maxSteps, int batchSize, int evalBatchSize, double learningRate,
-            double headLearningRate, double weightDecay, double warmupRatio, dev.finetune4j.recipe.Schedule schedule,
+            double headLearningRate, double weightDecay, double warmupRatio, dev.finetune4j.train.Schedule schedule,
             double maxGradNorm, Integer evalEverySteps, Metric metric, Integer patience, double minDelta, long seed,
             Double layerwiseLrDecay, float[] classWeights, GradualUnfreezing gradualUnfreezing,
             Regularization regularization, Sampler sampler, OnNonFinite onNonFinite, Optimizer.Settings optimizer,
@@ -108,7 +110,7 @@ public final class Trainer {
         private Double headLearningRate;
         private double weightDecay = 0.01;
         private double warmupRatio = 0.1;
-        private dev.finetune4j.recipe.Schedule schedule = dev.finetune4j.recipe.Schedule.LINEAR;
+        private dev.finetune4j.train.Schedule schedule = dev.finetune4j.train.Schedule.LINEAR;
         private double maxGradNorm = 1.0;
         private Integer evalEverySteps;
         private Metric metric = Metric.MACRO_F1;
@@ -136,7 +138,7 @@ public final class Trainer {
         public Builder headLearningRate(Double v) { headLearningRate = v; return this; }
         public Builder weightDecay(double v) { weightDecay = v; return this; }
         public Builder warmupRatio(double v) { warmupRatio = v; return this; }
-        public Builder schedule(dev.finetune4j.recipe.Schedule v) { schedule = v; return this; }
+        public Builder schedule(dev.finetune4j.train.Schedule v) { schedule = v; return this; }
         public Builder maxGradNorm(double v) { maxGradNorm = v; return this; }
         public Builder evalEverySteps(Integer v) { evalEverySteps = v; return this; }
         public Builder metric(Metric v) { metric = v; return this; }
@@ -151,7 +153,7 @@ public final class Trainer {
         public Builder onNonFinite(OnNonFinite v) { onNonFinite = v; return this; }
         public Builder optimizer(Optimizer.Settings v) { optimizer = v; return this; }
         public Builder gradientAccumulationSteps(int v) { gradientAccumulationSteps = v; return this; }
-        /** null: {@link dev.finetune4j.recipe.Schedule#defaultGamma}. */
+        /** null: {@link dev.finetune4j.train.Schedule#defaultGamma}. */
         public Builder scheduleGamma(Double v) { scheduleGamma = v; return this; }
         public Builder scheduleStepEpochs(int v) { scheduleStepEpochs = v; return this; }
 
@@ -469,12 +471,12 @@ public final class Trainer {
     /** Copies of the body's weights as training starts: L2-SP's anchor. */
     private static Map<String, NDArray> startingPoint(TrainableModel<?> model, NDManager manager) {
         Map<String, NDArray> start = new java.util.HashMap<>();
-        for (Map.Entry<String, NDArray> e : model.parameters().all().entrySet()) {
-            if (model.isHead(e.getKey()) || Optimizer.isNoDecay(e.getKey())) continue;
-            NDArray copy = e.getValue().duplicate();
+        for (String name : model.parameters().parameterNames()) {
+            if (model.isHead(name) || model.takesNoDecay(name)) continue;
+            NDArray copy = model.parameters().get(name).duplicate();
             copy.attach(manager);
             copy.setRequiresGradient(false);
-            start.put(e.getKey(), copy);
+            start.put(name, copy);
         }
         return start;
     }
@@ -485,7 +487,7 @@ public final class Trainer {
         ParameterStore params = model.parameters();
         for (Map.Entry<String, NDArray> e : params.all().entrySet()) {
             String name = e.getKey();
-            if (!params.isTrainable(name) || Optimizer.isNoDecay(name)) continue;
+            if (!params.isTrainable(name) || model.takesNoDecay(name)) continue;
             NDArray w = e.getValue();
             // Ops on a parameter attach to the model's manager: move each temporary into the step's.
             if (r.l2() > 0) total = total.add(inScope(w.square(), scope).sum().mul(Scalars.of(scope, (float) (r.l2() / 2))));
@@ -506,7 +508,7 @@ public final class Trainer {
     /** Makes exactly the parameters at depth <= {@code stage} from the top trainable. */
     public static void unfreezeToStage(TrainableModel<?> model, int stage) {
         ParameterStore ps = model.parameters();
-        for (String name : ps.all().keySet()) ps.setTrainable(name, model.depthFromTop(name) <= stage);
+        for (String name : ps.parameterNames()) ps.setTrainable(name, model.depthFromTop(name) <= stage);
     }
 
     /**
@@ -516,15 +518,15 @@ public final class Trainer {
     public static List<Optimizer.Group> parameterGroups(TrainableModel<?> model, Options options) {
         ParameterStore params = model.parameters();
         List<Optimizer.Group> groups = new ArrayList<>();
-        groups.addAll(Optimizer.decayGroups(params, options.weightDecay(),
+        groups.addAll(Optimizer.decayGroups(model, options.weightDecay(),
                 options.headLearningRate() / options.learningRate(), model::isHead, "head_"));
         java.util.SortedSet<Integer> depths = new java.util.TreeSet<>();
-        for (String name : params.all().keySet()) {
+        for (String name : params.parameterNames()) {
             if (!model.isHead(name)) depths.add(options.layerwiseLrDecay() == null ? 0 : model.depthFromTop(name));
         }
         for (int depth : depths) {
             double multiplier = options.layerwiseLrDecay() == null ? 1.0 : Math.pow(options.layerwiseLrDecay(), depth);
-            groups.addAll(Optimizer.decayGroups(params, options.weightDecay(), multiplier,
+            groups.addAll(Optimizer.decayGroups(model, options.weightDecay(), multiplier,
                     n -> !model.isHead(n) && (options.layerwiseLrDecay() == null || model.depthFromTop(n) == depth),
                     options.layerwiseLrDecay() == null ? "body_" : "depth" + depth + "_"));
         }
@@ -540,11 +542,14 @@ public final class Trainer {
                 d == EarlyStopping.Decision.STOP);
     }
 
-    /** The values restore needs: what trains now, or everything when frozen parameters may thaw later. */
+    /**
+     * The values restore needs: what trains now (or everything, when frozen parameters may thaw
+     * later) and every buffer, which a forward pass in training may change (BatchNorm's statistics).
+     */
     private static Map<String, HostTensor> snapshot(ParameterStore params, boolean all) {
         Map<String, HostTensor> out = new java.util.LinkedHashMap<>();
         for (String name : params.all().keySet()) {
-            if (all || params.isTrainable(name)) out.put(name, params.toHost(name));
+            if (all || params.isTrainable(name) || params.isBuffer(name)) out.put(name, params.toHost(name));
         }
         return out;
     }

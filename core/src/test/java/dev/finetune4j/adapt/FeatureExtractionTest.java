@@ -6,10 +6,10 @@ import ai.djl.ndarray.NDManager;
 import dev.finetune4j.TensorRuntime;
 import dev.finetune4j.eval.Metric;
 import dev.finetune4j.model.Pooling;
-import dev.finetune4j.model.SequenceClassifier;
+import dev.finetune4j.model.bert.BertForSequenceClassification;
 import dev.finetune4j.model.bert.BertConfig;
 import dev.finetune4j.model.bert.BertModel;
-import dev.finetune4j.recipe.Schedule;
+import dev.finetune4j.train.Schedule;
 import dev.finetune4j.train.TinyTexts;
 import dev.finetune4j.train.Trainer;
 import dev.finetune4j.train.TrainingListener;
@@ -23,8 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 class FeatureExtractionTest {
     static final BertConfig TINY = BertConfig.tiny(50);
 
-    static SequenceClassifier model(NDManager m) {
-        return SequenceClassifier.fromPretrained(m, TINY, BertModel.randomWeights(TINY, 1), "random", Pooling.MEAN,
+    static BertForSequenceClassification model(NDManager m) {
+        return BertForSequenceClassification.fromPretrained(m, TINY, BertModel.randomWeights(TINY, 1), "random", Pooling.MEAN,
                 0.0, 0.0, List.of("a", "b"), 3);
     }
 
@@ -36,7 +36,7 @@ class FeatureExtractionTest {
 
     @Test
     void featuresOverTheHeapLimitGoToDiskWithTheSameValuesAndTheFileGoesOnClose(@TempDir Path dir) throws Exception {
-        try (NDManager m = TensorRuntime.newManager(); SequenceClassifier model = model(m)) {
+        try (NDManager m = TensorRuntime.newManager(); BertForSequenceClassification model = model(m)) {
             FeatureExtraction.freezeBody(model);
             FeatureExtraction.Features heap = FeatureExtraction.extract(model, TinyTexts.four(), 3, Long.MAX_VALUE, dir);
             FeatureExtraction.Features disk = FeatureExtraction.extract(model, TinyTexts.four(), 3, 0, dir);
@@ -59,7 +59,7 @@ class FeatureExtractionTest {
     void trainingOnDiskFeaturesGivesTheSameHeadAsOnHeapFeatures(@TempDir Path dir) {
         float[][] heads = new float[2][];
         for (int k = 0; k < 2; k++) {
-            try (NDManager m = TensorRuntime.newManager(); SequenceClassifier model = model(m)) {
+            try (NDManager m = TensorRuntime.newManager(); BertForSequenceClassification model = model(m)) {
                 FeatureExtraction.freezeBody(model);
                 try (FeatureExtraction.Features f = FeatureExtraction.extract(model, TinyTexts.four(), 2,
                         k == 0 ? Long.MAX_VALUE : 0, dir)) {
@@ -78,7 +78,7 @@ class FeatureExtractionTest {
     /** A tuning trial on a fresh thread trains on features another thread extracted: nothing there had turned grad mode off. */
     @Test
     void theHeadTrainsOnAFreshThreadThatNeverRanTheBody() throws Exception {
-        try (NDManager m = TensorRuntime.newManager(); SequenceClassifier model = model(m)) {
+        try (NDManager m = TensorRuntime.newManager(); BertForSequenceClassification model = model(m)) {
             FeatureExtraction.freezeBody(model);
             try (FeatureExtraction.Features f = FeatureExtraction.extract(model, TinyTexts.four(), 2, Long.MAX_VALUE,
                     null)) {

@@ -8,11 +8,11 @@ import dev.finetune4j.TensorRuntime;
 import dev.finetune4j.UserError;
 import dev.finetune4j.eval.Metric;
 import dev.finetune4j.model.Pooling;
-import dev.finetune4j.model.SequenceClassifier;
+import dev.finetune4j.model.bert.BertForSequenceClassification;
 import dev.finetune4j.model.bert.BertConfig;
 import dev.finetune4j.model.bert.BertModel;
-import dev.finetune4j.model.io.HostTensor;
-import dev.finetune4j.recipe.Schedule;
+import dev.finetune4j.model.HostTensor;
+import dev.finetune4j.train.Schedule;
 import dev.finetune4j.train.TinyTexts;
 import dev.finetune4j.train.Trainer;
 import dev.finetune4j.train.TrainingListener;
@@ -26,19 +26,19 @@ class LoraTest {
     static final BertConfig TINY = BertConfig.tiny(50);
     static final Lora.Config CONFIG = new Lora.Config(4, 8, 0.1, List.of("query", "value"), false, false);
 
-    static SequenceClassifier model(NDManager m) {
-        return SequenceClassifier.fromPretrained(m, TINY, BertModel.randomWeights(TINY, 1), "random", Pooling.POOLER,
+    static BertForSequenceClassification model(NDManager m) {
+        return BertForSequenceClassification.fromPretrained(m, TINY, BertModel.randomWeights(TINY, 1), "random", Pooling.POOLER,
                 0.0, 0.0, List.of("a", "b"), 3);
     }
 
-    static void train(SequenceClassifier model, NDManager m, int steps) {
+    static void train(BertForSequenceClassification model, NDManager m, int steps) {
         new Trainer(Trainer.Options.builder().epochs(10).maxSteps(steps).batchSize(4).evalBatchSize(8)
                 .learningRate(1e-2).headLearningRate(1e-2).weightDecay(0.01).warmupRatio(0.0)
                 .schedule(Schedule.CONSTANT).maxGradNorm(1.0).metric(Metric.MACRO_F1).seed(1).build())
                 .fit(model, TinyTexts.four(), null, model.labels(), TrainingListener.none());
     }
 
-    static float[] logits(SequenceClassifier model, NDManager m) {
+    static float[] logits(BertForSequenceClassification model, NDManager m) {
         try (NDManager step = m.newSubManager()) {
             return model.logits(step, TinyTexts.four().collate(step, new int[] {0, 1, 2, 3}), false).toFloatArray();
         }
@@ -51,7 +51,7 @@ class LoraTest {
         noPooler.remove("pooler.dense.weight");
         noPooler.remove("pooler.dense.bias");
         try (NDManager m = TensorRuntime.newManager();
-                SequenceClassifier model = SequenceClassifier.fromPretrained(m, tiny, noPooler, "random",
+                BertForSequenceClassification model = BertForSequenceClassification.fromPretrained(m, tiny, noPooler, "random",
                         Pooling.POOLER, 0.0, 0.0, List.of("a", "b"), 3)) {
             Lora.apply(model, Lora.Config.defaults(), 1);
             assertThat(model.parameters().isTrainable("bert.pooler.dense.weight")).isTrue();
@@ -61,7 +61,7 @@ class LoraTest {
 
     @Test
     void addsAdaptersOnTheTargetsAndTrainsOnlyThemAndTheHead() {
-        try (NDManager m = TensorRuntime.newManager(); SequenceClassifier model = model(m)) {
+        try (NDManager m = TensorRuntime.newManager(); BertForSequenceClassification model = model(m)) {
             List<String> modules = Lora.apply(model, CONFIG, 5);
             int layers = TINY.numHiddenLayers();
             assertThat(modules).hasSize(2 * layers).contains("bert.encoder.layer.0.attention.self.query",
@@ -93,7 +93,7 @@ class LoraTest {
 
     @Test
     void biasesAndLayerNormTrainWhenAsked() {
-        try (NDManager m = TensorRuntime.newManager(); SequenceClassifier model = model(m)) {
+        try (NDManager m = TensorRuntime.newManager(); BertForSequenceClassification model = model(m)) {
             Lora.apply(model, new Lora.Config(2, 4, 0.0, List.of("dense"), true, true), 5);
             var ps = model.parameters();
             assertThat(Lora.adaptedModules(model)).hasSize(3 * TINY.numHiddenLayers());
@@ -106,7 +106,7 @@ class LoraTest {
 
     @Test
     void unknownTargetIsAUserError() {
-        try (NDManager m = TensorRuntime.newManager(); SequenceClassifier model = model(m)) {
+        try (NDManager m = TensorRuntime.newManager(); BertForSequenceClassification model = model(m)) {
             assertThatThrownBy(() -> Lora.apply(model, new Lora.Config(2, 4, 0.0, List.of("qurey"), false, false), 1))
                     .isInstanceOf(UserError.class).hasMessageContaining("'qurey' matches no Linear module");
             assertThat(model.parameters().all().keySet()).noneMatch(Lora::isAdapter);
@@ -115,7 +115,7 @@ class LoraTest {
 
     @Test
     void atInitTheLogitsAreExactlyThoseWithoutLora() {
-        try (NDManager m = TensorRuntime.newManager(); SequenceClassifier model = model(m)) {
+        try (NDManager m = TensorRuntime.newManager(); BertForSequenceClassification model = model(m)) {
             float[] plain = logits(model, m);
             Lora.apply(model, new Lora.Config(4, 8, 0.1, List.of("query", "key", "value", "attention.output.dense",
                     "intermediate.dense", "output.dense"), false, false), 5);
@@ -125,7 +125,7 @@ class LoraTest {
 
     @Test
     void trainingChangesOnlyAdaptersAndHeadAndMergeKeepsTheLogits() {
-        try (NDManager m = TensorRuntime.newManager(); SequenceClassifier model = model(m)) {
+        try (NDManager m = TensorRuntime.newManager(); BertForSequenceClassification model = model(m)) {
             Map<String, float[]> before = new HashMap<>();
             model.parameters().all().forEach((k, v) -> before.put(k, v.toFloatArray()));
             Lora.apply(model, CONFIG, 5);
@@ -159,14 +159,14 @@ class LoraTest {
         }
     }
 
-    private static long changedCount(Map<String, float[]> before, SequenceClassifier model, String suffix) {
+    private static long changedCount(Map<String, float[]> before, BertForSequenceClassification model, String suffix) {
         return model.parameters().all().keySet().stream().filter(k -> k.endsWith(suffix))
                 .filter(k -> !Arrays.equals(before.get(k), model.parameters().get(k).toFloatArray())).count();
     }
 
     /** The key order of a fresh model. */
     private static List<String> orderOf(NDManager m) {
-        try (SequenceClassifier fresh = model(m)) {
+        try (BertForSequenceClassification fresh = model(m)) {
             return List.copyOf(fresh.parameters().all().keySet());
         }
     }

@@ -6,10 +6,10 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.finetune4j.TensorRuntime;
 import dev.finetune4j.model.Pooling;
-import dev.finetune4j.model.SequenceClassifier;
+import dev.finetune4j.model.bert.BertForSequenceClassification;
 import dev.finetune4j.model.bert.BertConfig;
 import dev.finetune4j.model.bert.BertModel;
-import dev.finetune4j.model.io.HostTensor;
+import dev.finetune4j.model.HostTensor;
 import dev.finetune4j.model.io.ModelCatalog;
 import dev.finetune4j.model.io.SafeTensors;
 import dev.finetune4j.text.TextClassifier;
@@ -35,7 +35,7 @@ class HfExportTest {
         Path dir = tmp.resolve("model");
         float[][] before;
         try (NDManager m = TensorRuntime.newManager();
-                SequenceClassifier model = SequenceClassifier.fromPretrained(m, TINY, BertModel.randomWeights(TINY, 5),
+                BertForSequenceClassification model = BertForSequenceClassification.fromPretrained(m, TINY, BertModel.randomWeights(TINY, 5),
                         "random", Pooling.POOLER, null, null, List.of("ham", "spam", "eggs"), 11)) {
             HfExport.write(model, tokenizer, 64, Map.of("base_model", "random"), dir);
             try (TextClassifier loaded = TextClassifier.load(dir)) {

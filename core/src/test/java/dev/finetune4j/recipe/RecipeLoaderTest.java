@@ -1,5 +1,8 @@
 package dev.finetune4j.recipe;
 
+import dev.finetune4j.train.OnNonFinite;
+import dev.finetune4j.train.Sampler;
+import dev.finetune4j.train.Schedule;
 import dev.finetune4j.data.Format;
 import dev.finetune4j.data.OnBadLine;
 

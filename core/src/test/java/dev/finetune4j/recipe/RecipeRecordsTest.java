@@ -1,5 +1,7 @@
 package dev.finetune4j.recipe;
 
+import dev.finetune4j.util.RecipeNames;
+import dev.finetune4j.train.Schedule;
 import dev.finetune4j.data.Format;
 import dev.finetune4j.data.OnBadLine;
 

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.finetune4j.eval.Metric;
-import dev.finetune4j.model.io.HostTensor;
-import dev.finetune4j.recipe.Schedule;
+import dev.finetune4j.model.HostTensor;
+import dev.finetune4j.train.Schedule;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
 import java.util.List;

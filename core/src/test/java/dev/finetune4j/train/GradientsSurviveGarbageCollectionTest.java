@@ -10,7 +10,7 @@ import dev.finetune4j.TensorRuntime;
 import dev.finetune4j.adapt.Lora;
 import dev.finetune4j.model.ParameterStore;
 import dev.finetune4j.model.Pooling;
-import dev.finetune4j.model.SequenceClassifier;
+import dev.finetune4j.model.bert.BertForSequenceClassification;
 import dev.finetune4j.model.bert.BertModel;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -34,10 +34,10 @@ class GradientsSurviveGarbageCollectionTest {
     @Test
     void gradientsAreTheSameWhateverTheCollectorFreedAndReusedBeforeTheBackwardPass() throws Exception {
         try (NDManager m = TensorRuntime.newManager();
-                SequenceClassifier model = SequenceClassifier.fromPretrained(m, TrainerTest.TINY,
+                BertForSequenceClassification model = BertForSequenceClassification.fromPretrained(m, TrainerTest.TINY,
                         BertModel.randomWeights(TrainerTest.TINY, 1), "random", Pooling.POOLER, 0.0, 0.0,
                         List.of("a", "b"), 3)) {
-            Lora.apply(model, new Lora.Config(2, 4, 0.0, Lora.LAYER_LINEARS, true, true), 3);
+            Lora.apply(model, new Lora.Config(2, 4, 0.0, java.util.List.of("attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense", "intermediate.dense", "output.dense"), true, true), 3);
             for (String name : List.copyOf(model.parameters().all().keySet())) {
                 // B starts at zero; random values give every adapter weight a gradient through the scaling
                 if (name.endsWith(Lora.B)) model.parameters().put(name, randomLike(model.parameters(), name));
@@ -53,7 +53,7 @@ class GradientsSurviveGarbageCollectionTest {
         }
     }
 
-    private static Map<String, float[]> gradients(SequenceClassifier model, boolean collectAndReuse) throws Exception {
+    private static Map<String, float[]> gradients(BertForSequenceClassification model, boolean collectAndReuse) throws Exception {
         ParameterStore params = model.parameters();
         Map<String, NDArray> start = new LinkedHashMap<>();
         try (NDManager scope = TensorRuntime.newManager()) {
@@ -95,11 +95,11 @@ class GradientsSurviveGarbageCollectionTest {
         }
     }
 
-    private static dev.finetune4j.model.io.HostTensor randomLike(ParameterStore params, String name) {
+    private static dev.finetune4j.model.HostTensor randomLike(ParameterStore params, String name) {
         long[] shape = params.get(name).getShape().getShape();
         java.util.Random rng = new java.util.Random(name.hashCode());
         float[] v = new float[(int) params.get(name).size()];
         for (int i = 0; i < v.length; i++) v[i] = (float) (rng.nextGaussian() * 0.02);
-        return new dev.finetune4j.model.io.HostTensor(shape, v);
+        return new dev.finetune4j.model.HostTensor(shape, v);
     }
 }

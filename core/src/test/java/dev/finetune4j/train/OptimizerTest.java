@@ -10,7 +10,7 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.finetune4j.TensorRuntime;
 import dev.finetune4j.model.ParameterStore;
-import dev.finetune4j.model.io.HostTensor;
+import dev.finetune4j.model.HostTensor;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -6,11 +6,11 @@ import ai.djl.ndarray.NDManager;
 import dev.finetune4j.TensorRuntime;
 import dev.finetune4j.eval.Metric;
 import dev.finetune4j.model.Pooling;
-import dev.finetune4j.model.SequenceClassifier;
+import dev.finetune4j.model.bert.BertForSequenceClassification;
 import dev.finetune4j.model.bert.BertConfig;
 import dev.finetune4j.model.bert.BertModel;
-import dev.finetune4j.model.io.HostTensor;
-import dev.finetune4j.recipe.Schedule;
+import dev.finetune4j.model.HostTensor;
+import dev.finetune4j.train.Schedule;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -41,7 +41,7 @@ class ResumeTest {
     /** {@code dropout}: the head's and the body's. */
     static Run train(Trainer.Options o, Checkpoints checkpoints, Checkpoints.Loaded from, double dropout) {
         try (NDManager m = TensorRuntime.newManager();
-                SequenceClassifier model = SequenceClassifier.fromPretrained(m, TINY, BertModel.randomWeights(TINY, 1),
+                BertForSequenceClassification model = BertForSequenceClassification.fromPretrained(m, TINY, BertModel.randomWeights(TINY, 1),
                         "random", Pooling.POOLER, dropout, dropout, List.of("a", "b"), 3)) {
             TrainingResult r = new Trainer(o).fit(model, TinyTexts.four(), TinyTexts.four(), model.labels(),
                     TrainingListener.none(), checkpoints, from);

@@ -6,9 +6,9 @@ import ai.djl.ndarray.NDManager;
 import dev.finetune4j.TensorRuntime;
 import dev.finetune4j.eval.Metric;
 import dev.finetune4j.model.Pooling;
-import dev.finetune4j.model.SequenceClassifier;
+import dev.finetune4j.model.bert.BertForSequenceClassification;
 import dev.finetune4j.model.bert.BertModel;
-import dev.finetune4j.recipe.Schedule;
+import dev.finetune4j.train.Schedule;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -25,7 +25,7 @@ class StepTraceTest {
         String before = System.getProperty("ft4j.trace");
         System.setProperty("ft4j.trace", file.toString());
         try (NDManager m = TensorRuntime.newManager();
-                SequenceClassifier model = SequenceClassifier.fromPretrained(m, TrainerTest.TINY,
+                BertForSequenceClassification model = BertForSequenceClassification.fromPretrained(m, TrainerTest.TINY,
                         BertModel.randomWeights(TrainerTest.TINY, 1), "random", Pooling.POOLER, 0.2, 0.1,
                         List.of("a", "b"), 3)) {
             new Trainer(Trainer.Options.builder().epochs(4).batchSize(2).evalBatchSize(8).learningRate(learningRate)

@@ -1,5 +1,6 @@
 package dev.finetune4j.train;
 
+import dev.finetune4j.model.TrainableModel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
@@ -8,13 +9,13 @@ import dev.finetune4j.adapt.FeatureExtraction;
 import dev.finetune4j.adapt.FeatureExtraction.CachedFeatures;
 import dev.finetune4j.eval.Metric;
 import dev.finetune4j.model.Pooling;
-import dev.finetune4j.model.SequenceClassifier;
+import dev.finetune4j.model.bert.BertForSequenceClassification;
 import dev.finetune4j.model.bert.BertConfig;
 import dev.finetune4j.model.bert.BertModel;
-import dev.finetune4j.model.io.HostTensor;
-import dev.finetune4j.recipe.OnNonFinite;
-import dev.finetune4j.recipe.Sampler;
-import dev.finetune4j.recipe.Schedule;
+import dev.finetune4j.model.HostTensor;
+import dev.finetune4j.train.OnNonFinite;
+import dev.finetune4j.train.Sampler;
+import dev.finetune4j.train.Schedule;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -46,7 +47,7 @@ class TrainerTest {
     @Test
     void earlyStoppingStopsAfterPatienceAndRestoresTheBestWeights() {
         try (NDManager m = TensorRuntime.newManager();
-                SequenceClassifier model = SequenceClassifier.fromPretrained(m, TINY, BertModel.randomWeights(TINY, 1),
+                BertForSequenceClassification model = BertForSequenceClassification.fromPretrained(m, TINY, BertModel.randomWeights(TINY, 1),
                         "random", Pooling.CLS, 0.0, 0.0, List.of("a", "b"), 3)) {
             FeatureExtraction.freezeBody(model);
             // Validation is labelled against training: the better the head fits train, the worse validation
@@ -77,7 +78,7 @@ class TrainerTest {
         float[][] runs = new float[2][];
         for (int k = 0; k < 2; k++) {
             try (NDManager m = TensorRuntime.newManager();
-                    SequenceClassifier model = SequenceClassifier.fromPretrained(m, TINY,
+                    BertForSequenceClassification model = BertForSequenceClassification.fromPretrained(m, TINY,
                             BertModel.randomWeights(TINY, 1), "random", Pooling.CLS, 0.1, 0.0, List.of("a", "b"), 3)) {
                 FeatureExtraction.freezeBody(model);
                 TrainingResult r = new Trainer(options(3, null, Metric.MACRO_F1)).fit(FeatureExtraction.head(model),
@@ -93,7 +94,7 @@ class TrainerTest {
     @Test
     void layerwiseDecayGivesEachDepthItsOwnLearningRateMultiplier() {
         try (NDManager m = TensorRuntime.newManager();
-                SequenceClassifier model = SequenceClassifier.fromPretrained(m, TINY, BertModel.randomWeights(TINY, 1),
+                BertForSequenceClassification model = BertForSequenceClassification.fromPretrained(m, TINY, BertModel.randomWeights(TINY, 1),
                         "random", Pooling.POOLER, null, null, List.of("a", "b"), 3)) {
             Trainer.Options o = Trainer.Options.builder().epochs(1).batchSize(8).evalBatchSize(8).learningRate(1e-4)
                     .headLearningRate(1e-3).weightDecay(0.01).warmupRatio(0.0).schedule(Schedule.LINEAR)
@@ -143,7 +144,7 @@ class TrainerTest {
     @Test
     void gradualUnfreezingThawsOneLayerGroupPerStageFromTheTop() {
         try (NDManager m = TensorRuntime.newManager();
-                SequenceClassifier model = SequenceClassifier.fromPretrained(m, TINY, BertModel.randomWeights(TINY, 1),
+                BertForSequenceClassification model = BertForSequenceClassification.fromPretrained(m, TINY, BertModel.randomWeights(TINY, 1),
                         "random", Pooling.POOLER, 0.0, 0.0, List.of("a", "b"), 3)) {
             Map<String, float[]> before = new java.util.HashMap<>();
             model.parameters().all().forEach((k, v) -> before.put(k, v.toFloatArray()));
@@ -175,7 +176,7 @@ class TrainerTest {
     @Test
     void partialFreezingKeepsFrozenParametersBitForBit() {
         try (NDManager m = TensorRuntime.newManager();
-                SequenceClassifier model = SequenceClassifier.fromPretrained(m, TINY, BertModel.randomWeights(TINY, 1),
+                BertForSequenceClassification model = BertForSequenceClassification.fromPretrained(m, TINY, BertModel.randomWeights(TINY, 1),
                         "random", Pooling.POOLER, 0.0, 0.0, List.of("a", "b"), 3)) {
             List<String> frozen = dev.finetune4j.adapt.Freezing.partial(model, true, 1,
                     java.util.regex.Pattern.compile("LayerNorm"));
@@ -198,7 +199,7 @@ class TrainerTest {
     /** Distance of the body's weights from where they started, after 30 steps with the given penalties. */
     static double[] trainWith(Trainer.Regularization r) {
         try (NDManager m = TensorRuntime.newManager();
-                SequenceClassifier model = SequenceClassifier.fromPretrained(m, TINY, BertModel.randomWeights(TINY, 1),
+                BertForSequenceClassification model = BertForSequenceClassification.fromPretrained(m, TINY, BertModel.randomWeights(TINY, 1),
                         "random", Pooling.POOLER, 0.0, 0.0, List.of("a", "b"), 3)) {
             Map<String, float[]> start = new java.util.HashMap<>();
             model.parameters().all().forEach((k, v) -> start.put(k, v.toFloatArray()));
@@ -211,7 +212,7 @@ class TrainerTest {
             assertThat(model.parameters().manager().getManagedArrays()).hasSize(arraysBefore);
             double moved = 0, sumAbs = 0, sumSq = 0;
             for (String name : model.parameters().all().keySet()) {
-                if (model.isHead(name) || Optimizer.isNoDecay(name)) continue;
+                if (model.isHead(name) || model.takesNoDecay(name)) continue;
                 float[] now = model.parameters().get(name).toFloatArray();
                 float[] was = start.get(name);
                 for (int i = 0; i < now.length; i++) {
@@ -238,7 +239,7 @@ class TrainerTest {
     @Test
     void aNonFiniteStepIsSkippedWithoutTouchingTheWeightsAndARunOfThemStops() {
         try (NDManager m = TensorRuntime.newManager();
-                SequenceClassifier model = SequenceClassifier.fromPretrained(m, TINY, BertModel.randomWeights(TINY, 1),
+                BertForSequenceClassification model = BertForSequenceClassification.fromPretrained(m, TINY, BertModel.randomWeights(TINY, 1),
                         "random", Pooling.POOLER, 0.0, 0.0, List.of("a", "b"), 3)) {
             int[] calls = {0};
             java.util.Set<Integer> poisoned = new java.util.HashSet<>(List.of(2));
@@ -333,7 +334,7 @@ class TrainerTest {
     void theBalancedSamplerFeedsEveryClassEquallyAndShuffleFeedsEachExampleOnce() {
         int[] y = new int[32];
         for (int i = 28; i < 32; i++) y[i] = 1; // 28 : 4
-        for (dev.finetune4j.recipe.Sampler sampler : dev.finetune4j.recipe.Sampler.values()) {
+        for (dev.finetune4j.train.Sampler sampler : dev.finetune4j.train.Sampler.values()) {
             CachedFeatures base = blobs(32, 1, false);
             CachedFeatures skewed = new CachedFeatures(base.features(), y);
             int[] seen = new int[2];
@@ -347,7 +348,7 @@ class TrainerTest {
                 }
             };
             try (NDManager m = TensorRuntime.newManager();
-                    SequenceClassifier model = SequenceClassifier.fromPretrained(m, TINY,
+                    BertForSequenceClassification model = BertForSequenceClassification.fromPretrained(m, TINY,
                             BertModel.randomWeights(TINY, 1), "random", Pooling.CLS, 0.0, 0.0, List.of("a", "b"), 3)) {
                 FeatureExtraction.freezeBody(model);
                 Trainer.Options o = options(2, null, Metric.MACRO_F1);
@@ -356,7 +357,7 @@ class TrainerTest {
                         TrainingListener.none());
                 assertThat(r.steps()).isEqualTo(2 * 4);
             }
-            if (sampler == dev.finetune4j.recipe.Sampler.BALANCED) assertThat(seen).containsExactly(32, 32);
+            if (sampler == dev.finetune4j.train.Sampler.BALANCED) assertThat(seen).containsExactly(32, 32);
             else assertThat(seen).containsExactly(56, 8);
         }
     }

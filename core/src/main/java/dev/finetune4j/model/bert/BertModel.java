@@ -8,11 +8,17 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.norm.LayerNorm;
+import dev.finetune4j.model.Body;
+import dev.finetune4j.model.HostTensor;
+import dev.finetune4j.model.LoraHook;
+import dev.finetune4j.model.Module;
 import dev.finetune4j.model.ParameterStore;
 import dev.finetune4j.model.Pooling;
 import dev.finetune4j.model.Scalars;
 import dev.finetune4j.model.TextBatch;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -23,57 +29,117 @@ import java.util.Map;
  * <p>Each op puts a step-scoped array first so that results land in the step's manager, never in
  * the parameter store's (see {@link ParameterStore}).
  */
-public final class BertModel {
+public final class BertModel implements Body<TextBatch> {
     private final BertConfig config;
     private final ParameterStore params;
     private final String prefix;
+    private final Pooling pooling;
+    private final List<Module> modules;
     private final float hiddenDropout;
     private final float attentionDropout;
     private volatile LoraHook lora;
 
     /**
-     * LoRA on some Linear modules of this encoder (set by {@code dev.finetune4j.adapt.Lora}): a
-     * module {@code M} that has parameters {@code M.lora_A.weight} [r, in] and {@code M.lora_B.weight}
-     * [out, r] computes {@code x W^T + b + (dropout(x) A^T B^T) * scaling}, dropout only in training.
-     */
-    public record LoraHook(float scaling, float dropout) {}
-
-    /**
      * @param prefix the key prefix of the encoder's parameters, "bert." inside a task model
+     * @param pooling how {@link #features} makes one vector of a sequence; with {@link Pooling#POOLER}
+     *     the store must hold the pooler
      * @param dropoutOverride if not null, replaces both of the config's dropout probabilities
      */
-    public BertModel(BertConfig config, ParameterStore params, String prefix, Double dropoutOverride) {
+    public BertModel(BertConfig config, ParameterStore params, String prefix, Pooling pooling, Double dropoutOverride) {
         this.config = config;
         this.params = params;
         this.prefix = prefix;
+        this.pooling = pooling;
+        this.modules = modules(config, prefix, params.contains(prefix + "pooler.dense.weight"));
         this.hiddenDropout = (float) (dropoutOverride != null ? dropoutOverride : config.hiddenDropoutProb());
         this.attentionDropout =
                 (float) (dropoutOverride != null ? dropoutOverride : config.attentionProbsDropoutProb());
+    }
+
+    /**
+     * The modules of Hugging Face's {@code BertModel} in checkpoint order, keys under {@code prefix}:
+     * embeddings (below the blocks), one block per encoder layer, the optional pooler (above them).
+     */
+    public static List<Module> modules(BertConfig c, String prefix, boolean withPooler) {
+        long h = c.hiddenSize(), i = c.intermediateSize();
+        List<Module> m = new ArrayList<>();
+        String e = prefix + "embeddings.";
+        m.add(Module.of(e + "word_embeddings", Module.Kind.EMBEDDING, Module.BELOW, Map.of("weight", new long[] {c.vocabSize(), h})));
+        m.add(Module.of(e + "position_embeddings", Module.Kind.EMBEDDING, Module.BELOW,
+                Map.of("weight", new long[] {c.maxPositionEmbeddings(), h})));
+        m.add(Module.of(e + "token_type_embeddings", Module.Kind.EMBEDDING, Module.BELOW,
+                Map.of("weight", new long[] {c.typeVocabSize(), h})));
+        m.add(Module.norm(e + "LayerNorm", Module.BELOW, h));
+        for (int l = 0; l < c.numHiddenLayers(); l++) {
+            String p = prefix + "encoder.layer." + l + ".";
+            for (String qkv : List.of("query", "key", "value")) m.add(Module.linear(p + "attention.self." + qkv, l, h, h));
+            m.add(Module.linear(p + "attention.output.dense", l, h, h));
+            m.add(Module.norm(p + "attention.output.LayerNorm", l, h));
+            m.add(Module.linear(p + "intermediate.dense", l, i, h));
+            m.add(Module.linear(p + "output.dense", l, h, i));
+            m.add(Module.norm(p + "output.LayerNorm", l, h));
+        }
+        if (withPooler) m.add(Module.linear(prefix + "pooler.dense", Module.ABOVE, h, h));
+        return List.copyOf(m);
+    }
+
+    /** Every tensor of {@link #modules} by key, with its shape, in checkpoint order. */
+    public static Map<String, long[]> shapes(BertConfig c, String prefix, boolean withPooler) {
+        Map<String, long[]> out = new LinkedHashMap<>();
+        for (Module m : modules(c, prefix, withPooler)) m.parameters().forEach((local, shape) -> out.put(m.key(local), shape));
+        return out;
+    }
+
+    @Override
+    public String prefix() {
+        return prefix;
+    }
+
+    @Override
+    public List<Module> modules() {
+        return modules;
+    }
+
+    @Override
+    public int blocks() {
+        return config.numHiddenLayers();
+    }
+
+    @Override
+    public long featureSize() {
+        return config.hiddenSize();
+    }
+
+    /** The pooled last hidden state, [batch, hidden]. */
+    @Override
+    public NDArray features(NDManager step, TextBatch in, boolean training) {
+        return pooled(hiddenStates(step, in, training), in.attentionMask(), pooling);
+    }
+
+    public Pooling pooling() {
+        return pooling;
     }
 
     public BertConfig config() {
         return config;
     }
 
-    public String prefix() {
-        return prefix;
-    }
-
-    /** The LoRA settings, or {@code null} when the encoder has no adapters. */
+    @Override
     public LoraHook lora() {
         return lora;
     }
 
+    @Override
     public void setLora(LoraHook hook) {
         this.lora = hook;
     }
 
     /** Random weights as BERT initialises them (normal 0.02, LayerNorm 1 and 0), for tests and benchmarks. */
-    public static Map<String, dev.finetune4j.model.io.HostTensor> randomWeights(BertConfig c, long seed) {
+    public static Map<String, dev.finetune4j.model.HostTensor> randomWeights(BertConfig c, long seed) {
         java.util.Random rng = new java.util.Random(seed);
-        Map<String, dev.finetune4j.model.io.HostTensor> out = new LinkedHashMap<>();
-        Map<String, long[]> shapes = dev.finetune4j.model.io.BertWeights.expectedShapes(c);
-        shapes.putAll(dev.finetune4j.model.io.BertWeights.poolerShapes(c));
+        Map<String, dev.finetune4j.model.HostTensor> out = new LinkedHashMap<>();
+        Map<String, long[]> shapes = dev.finetune4j.model.bert.BertWeights.expectedShapes(c);
+        shapes.putAll(dev.finetune4j.model.bert.BertWeights.poolerShapes(c));
         for (Map.Entry<String, long[]> e : shapes.entrySet()) {
             long n = 1;
             for (long d : e.getValue()) n *= d;
@@ -81,7 +147,7 @@ public final class BertModel {
             String k = e.getKey();
             if (k.contains("LayerNorm.weight")) java.util.Arrays.fill(v, 1f);
             else if (!k.endsWith(".bias")) for (int i = 0; i < v.length; i++) v[i] = (float) (rng.nextGaussian() * 0.02);
-            out.put(k, new dev.finetune4j.model.io.HostTensor(e.getValue(), v));
+            out.put(k, new dev.finetune4j.model.HostTensor(e.getValue(), v));
         }
         return out;
     }
@@ -153,11 +219,11 @@ public final class BertModel {
         String key = prefix + module;
         NDArray y = Linear.linear(x, params.get(key + ".weight"), params.get(key + ".bias")).singletonOrThrow();
         LoraHook hook = lora;
-        if (hook == null || !params.contains(key + ".lora_A.weight")) return y;
+        if (hook == null || !params.contains(key + LoraHook.A)) return y;
         // x (step-scoped) first in every op, so nothing lands in the parameter store's manager
-        NDArray down = Linear.linear(dropout(x, hook.dropout(), training), params.get(key + ".lora_A.weight"))
+        NDArray down = Linear.linear(dropout(x, hook.dropout(), training), params.get(key + LoraHook.A))
                 .singletonOrThrow();
-        NDArray up = Linear.linear(down, params.get(key + ".lora_B.weight")).singletonOrThrow();
+        NDArray up = Linear.linear(down, params.get(key + LoraHook.B)).singletonOrThrow();
         return y.add(up.mul(Scalars.of(x.getManager(), hook.scaling())));
     }
 

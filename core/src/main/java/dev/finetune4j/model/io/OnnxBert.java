@@ -1,5 +1,8 @@
 package dev.finetune4j.model.io;
 
+import dev.finetune4j.model.bert.BertWeights;
+import dev.finetune4j.model.HostTensor;
+
 import dev.finetune4j.UserError;
 import dev.finetune4j.model.bert.BertConfig;
 import java.io.IOException;

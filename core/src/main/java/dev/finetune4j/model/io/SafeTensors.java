@@ -1,5 +1,7 @@
 package dev.finetune4j.model.io;
 
+import dev.finetune4j.model.HostTensor;
+
 import dev.finetune4j.util.AtomicFiles;
 
 import com.fasterxml.jackson.core.JsonProcessingException;

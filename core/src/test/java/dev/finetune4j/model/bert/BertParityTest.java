@@ -9,9 +9,9 @@ import dev.finetune4j.data.EncodedText;
 import dev.finetune4j.data.PaddedBatch;
 import dev.finetune4j.data.TextEncoder;
 import dev.finetune4j.model.Pooling;
-import dev.finetune4j.model.SequenceClassifier;
+import dev.finetune4j.model.bert.BertForSequenceClassification;
 import dev.finetune4j.model.TextBatch;
-import dev.finetune4j.model.io.HostTensor;
+import dev.finetune4j.model.HostTensor;
 import dev.finetune4j.model.io.ModelCatalog;
 import dev.finetune4j.model.io.OnnxBert;
 import dev.finetune4j.model.io.OnnxBertWeights;
@@ -41,11 +41,11 @@ class BertParityTest {
             reference = ort.lastHiddenState(batch.inputIds(), batch.attentionMask(), batch.tokenTypeIds());
         }
         try (NDManager m = TensorRuntime.newManager();
-                SequenceClassifier model = SequenceClassifier.fromPretrained(m, onnx.config(), onnx.weights(),
+                BertForSequenceClassification model = BertForSequenceClassification.fromPretrained(m, onnx.config(), onnx.weights(),
                         "minilm", Pooling.MEAN, null, null, List.of("a", "b"), 1)) {
             TextBatch in = new TextBatch(m.create(batch.inputIds()), m.create(batch.attentionMask()),
                     m.create(batch.tokenTypeIds()));
-            NDArray hidden = model.body().hiddenStates(m, in, false);
+            NDArray hidden = model.bert().hiddenStates(m, in, false);
             float[] ours = hidden.toFloatArray();
             assertThat(hidden.getShape().getShape()).containsExactly(reference.shape());
 
@@ -62,7 +62,7 @@ class BertParityTest {
             }
             assertThat(maxAbs).isLessThanOrEqualTo(1e-4);
 
-            float[] pooled = model.body().pooled(hidden, in.attentionMask(), Pooling.MEAN).toFloatArray();
+            float[] pooled = model.bert().pooled(hidden, in.attentionMask(), Pooling.MEAN).toFloatArray();
             for (int b = 0; b < SENTENCES.size(); b++) {
                 double[] ref = new double[h];
                 int n = 0;

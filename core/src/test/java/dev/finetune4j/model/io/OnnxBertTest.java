@@ -1,5 +1,7 @@
 package dev.finetune4j.model.io;
 
+import dev.finetune4j.model.bert.BertWeights;
+import dev.finetune4j.model.HostTensor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,6 @@
 package dev.finetune4j.model.io;
 
+import dev.finetune4j.model.HostTensor;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;

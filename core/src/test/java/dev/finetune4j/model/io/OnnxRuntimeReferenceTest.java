@@ -1,5 +1,6 @@
 package dev.finetune4j.model.io;
 
+import dev.finetune4j.model.HostTensor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;

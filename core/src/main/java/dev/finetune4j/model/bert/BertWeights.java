@@ -1,7 +1,7 @@
-package dev.finetune4j.model.io;
+package dev.finetune4j.model.bert;
 
 import dev.finetune4j.UserError;
-import dev.finetune4j.model.bert.BertConfig;
+import dev.finetune4j.model.HostTensor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -15,39 +15,14 @@ import java.util.Map;
 public final class BertWeights {
     private BertWeights() {}
 
-    /** Every parameter of the encoder (pooler excluded), in a stable order, with its HF shape. */
+    /** Every parameter of the encoder (pooler excluded), in checkpoint order, with its HF shape. */
     public static Map<String, long[]> expectedShapes(BertConfig c) {
-        long h = c.hiddenSize(), i = c.intermediateSize();
-        Map<String, long[]> m = new LinkedHashMap<>();
-        m.put("embeddings.word_embeddings.weight", new long[] {c.vocabSize(), h});
-        m.put("embeddings.position_embeddings.weight", new long[] {c.maxPositionEmbeddings(), h});
-        m.put("embeddings.token_type_embeddings.weight", new long[] {c.typeVocabSize(), h});
-        m.put("embeddings.LayerNorm.weight", new long[] {h});
-        m.put("embeddings.LayerNorm.bias", new long[] {h});
-        for (int l = 0; l < c.numHiddenLayers(); l++) {
-            String p = "encoder.layer." + l + ".";
-            for (String qkv : List.of("query", "key", "value")) {
-                m.put(p + "attention.self." + qkv + ".weight", new long[] {h, h});
-                m.put(p + "attention.self." + qkv + ".bias", new long[] {h});
-            }
-            m.put(p + "attention.output.dense.weight", new long[] {h, h});
-            m.put(p + "attention.output.dense.bias", new long[] {h});
-            m.put(p + "attention.output.LayerNorm.weight", new long[] {h});
-            m.put(p + "attention.output.LayerNorm.bias", new long[] {h});
-            m.put(p + "intermediate.dense.weight", new long[] {i, h});
-            m.put(p + "intermediate.dense.bias", new long[] {i});
-            m.put(p + "output.dense.weight", new long[] {h, i});
-            m.put(p + "output.dense.bias", new long[] {h});
-            m.put(p + "output.LayerNorm.weight", new long[] {h});
-            m.put(p + "output.LayerNorm.bias", new long[] {h});
-        }
-        return m;
+        return BertModel.shapes(c, "", false);
     }
 
     public static Map<String, long[]> poolerShapes(BertConfig c) {
-        Map<String, long[]> m = new LinkedHashMap<>();
-        m.put("pooler.dense.weight", new long[] {c.hiddenSize(), c.hiddenSize()});
-        m.put("pooler.dense.bias", new long[] {c.hiddenSize()});
+        Map<String, long[]> m = BertModel.shapes(c, "", true);
+        m.keySet().retainAll(java.util.Set.of("pooler.dense.weight", "pooler.dense.bias"));
         return m;
     }
 

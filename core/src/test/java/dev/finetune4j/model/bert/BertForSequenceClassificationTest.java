@@ -1,5 +1,8 @@
-package dev.finetune4j.model;
+package dev.finetune4j.model.bert;
 
+import dev.finetune4j.model.ParameterStore;
+import dev.finetune4j.model.Pooling;
+import dev.finetune4j.model.TextBatch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -12,7 +15,7 @@ import dev.finetune4j.TensorRuntime;
 import dev.finetune4j.UserError;
 import dev.finetune4j.model.bert.BertConfig;
 import dev.finetune4j.model.bert.BertModel;
-import dev.finetune4j.model.io.HostTensor;
+import dev.finetune4j.model.HostTensor;
 import dev.finetune4j.train.AdamW;
 import dev.finetune4j.train.Optimizer;
 import java.util.LinkedHashMap;
@@ -37,7 +40,7 @@ class SequenceClassifierTest {
     @Test
     void paddingDoesNotChangeTheLogitsOfARow() {
         try (NDManager m = TensorRuntime.newManager();
-                SequenceClassifier model = SequenceClassifier.fromPretrained(m, TINY,
+                BertForSequenceClassification model = BertForSequenceClassification.fromPretrained(m, TINY,
                         BertModel.randomWeights(TINY, 1), "random", Pooling.MEAN, null, null, List.of("a", "b", "c"), 7)) {
             float[] alone = model.logits(m, batch(m, new long[][] {{1, 5, 9, 2}}), false).toFloatArray();
             float[] padded = model.logits(m, batch(m, new long[][] {{1, 5, 9, 2, 0, 0}, {1, 7, 7, 7, 7, 2}}), false)
@@ -50,14 +53,14 @@ class SequenceClassifierTest {
     @Test
     void adamWLearnsAFixedBatchAndLeavesFrozenParametersBitForBitAlone() {
         try (NDManager m = TensorRuntime.newManager();
-                SequenceClassifier model = SequenceClassifier.fromPretrained(m, TINY,
+                BertForSequenceClassification model = BertForSequenceClassification.fromPretrained(m, TINY,
                         BertModel.randomWeights(TINY, 1), "random", Pooling.POOLER, 0.0, 0.0, List.of("a", "b"), 7)) {
             ParameterStore ps = model.parameters();
             String frozen = "bert.embeddings.word_embeddings.weight";
             ps.setTrainable(frozen, false);
             float[] before = ps.get(frozen).toFloatArray();
             float[] queryBefore = ps.get("bert.encoder.layer.0.attention.self.query.weight").toFloatArray();
-            try (AdamW opt = new AdamW(ps, Optimizer.decayGroups(ps, 0.01, 1.0, n -> true, ""), 0.9, 0.999, 1e-8)) {
+            try (AdamW opt = new AdamW(ps, Optimizer.decayGroups(model, 0.01, 1.0, n -> true, ""), 0.9, 0.999, 1e-8)) {
                 long[][] ids = {{1, 5, 9, 2}, {1, 6, 8, 2}, {1, 11, 12, 2}, {1, 13, 3, 2}};
                 float[] labels = {0, 1, 0, 1};
                 double first = 0, last = 0;
@@ -94,7 +97,7 @@ class SequenceClassifierTest {
         w.put("encoder.layer.1.intermediate.dense.weight", new HostTensor(new long[] {2, 2}, new float[4]));
         w.remove("embeddings.LayerNorm.bias");
         try (NDManager m = TensorRuntime.newManager()) {
-            assertThatThrownBy(() -> SequenceClassifier.fromPretrained(m, TINY, w, "/models/x", Pooling.CLS, null, null,
+            assertThatThrownBy(() -> BertForSequenceClassification.fromPretrained(m, TINY, w, "/models/x", Pooling.CLS, null, null,
                             List.of("a", "b"), 1))
                     .isInstanceOf(UserError.class)
                     .hasMessageContaining("/models/x")

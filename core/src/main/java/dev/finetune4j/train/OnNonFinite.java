@@ -1,4 +1,6 @@
-package dev.finetune4j.recipe;
+package dev.finetune4j.train;
+
+import dev.finetune4j.util.RecipeNames;
 
 /** What a training step whose loss or gradient is NaN or infinite does. */
 public enum OnNonFinite {

@@ -1,4 +1,4 @@
-package dev.finetune4j.model.io;
+package dev.finetune4j.model;
 
 import java.util.Arrays;
 

@@ -1,4 +1,6 @@
-package dev.finetune4j.recipe;
+package dev.finetune4j.train;
+
+import dev.finetune4j.util.RecipeNames;
 
 /** Which training examples an epoch visits. */
 public enum Sampler {

@@ -1,4 +1,6 @@
-package dev.finetune4j.recipe;
+package dev.finetune4j.train;
+
+import dev.finetune4j.util.RecipeNames;
 
 /** Learning-rate schedule ({@link dev.finetune4j.train.LearningRateSchedule} defines each). */
 public enum Schedule {

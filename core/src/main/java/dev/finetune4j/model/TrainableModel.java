@@ -1,8 +1,7 @@
-package dev.finetune4j.train;
+package dev.finetune4j.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.finetune4j.model.ParameterStore;
 
 /** What the trainer trains: logits from a batch, over a set of named parameters. */
 public interface TrainableModel<B> {
@@ -20,5 +19,14 @@ public interface TrainableModel<B> {
      */
     default int depthFromTop(String parameterName) {
         return 0;
+    }
+
+    /**
+     * Whether weight decay, L1, L2 and L2-SP leave a parameter alone. Models that declare their
+     * modules answer by module kind (norm layers, biases, see {@link Module#takesNoDecay}); the
+     * default knows only biases, by their local name.
+     */
+    default boolean takesNoDecay(String parameterName) {
+        return parameterName.endsWith(".bias") || parameterName.equals("bias");
     }
 }

@@ -1,22 +1,22 @@
-package dev.finetune4j.recipe;
+package dev.finetune4j.util;
 
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
 /** How recipe enums are spelt: the constant's name in lower case, '_' written as '-'. */
-final class RecipeNames {
+public final class RecipeNames {
     private RecipeNames() {}
 
-    static String of(Enum<?> constant) {
+    public static String of(Enum<?> constant) {
         return constant.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
-    static <E extends Enum<E>> List<String> allowed(Class<E> type) {
+    public static <E extends Enum<E>> List<String> allowed(Class<E> type) {
         return Arrays.stream(type.getEnumConstants()).map(RecipeNames::of).toList();
     }
 
-    static <E extends Enum<E>> E parse(Class<E> type, String text) {
+    public static <E extends Enum<E>> E parse(Class<E> type, String text) {
         for (E constant : type.getEnumConstants()) {
             if (of(constant).equals(text)) {
                 return constant;
