@@ -2,7 +2,7 @@ package dev.finetune4j.bench;
 
 import dev.finetune4j.recipe.Recipe;
 import dev.finetune4j.recipe.RecipeLoader;
-import dev.finetune4j.text.FineTune;
+import dev.finetune4j.pipeline.FineTune;
 import dev.finetune4j.train.TrainingListener;
 import dev.finetune4j.util.AtomicFiles;
 import dev.finetune4j.util.ProcessMemory;

@@ -1,9 +1,9 @@
 package dev.finetune4j.text;
 
 import ai.djl.ndarray.NDManager;
-import dev.finetune4j.data.EncodedText;
-import dev.finetune4j.data.PaddedBatch;
-import dev.finetune4j.data.TextEncoder;
+import dev.finetune4j.text.EncodedText;
+import dev.finetune4j.text.PaddedBatch;
+import dev.finetune4j.text.TextEncoder;
 import dev.finetune4j.model.TextBatch;
 import dev.finetune4j.train.LabelledInputs;
 import java.util.ArrayList;

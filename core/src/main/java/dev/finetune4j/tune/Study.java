@@ -6,7 +6,7 @@ import dev.finetune4j.UserError;
 import dev.finetune4j.recipe.Recipe;
 import dev.finetune4j.recipe.RecipeLoader;
 import dev.finetune4j.recipe.Strategy;
-import dev.finetune4j.text.FineTune;
+import dev.finetune4j.pipeline.FineTune;
 import dev.finetune4j.track.Provenance;
 import dev.finetune4j.track.RunStore;
 import dev.finetune4j.train.TrainingListener;

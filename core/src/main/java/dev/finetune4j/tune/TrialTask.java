@@ -7,7 +7,7 @@ import dev.finetune4j.eval.ClassificationReport;
 import dev.finetune4j.eval.Metric;
 import dev.finetune4j.recipe.Recipe;
 import dev.finetune4j.recipe.RecipeLoader;
-import dev.finetune4j.text.FineTune;
+import dev.finetune4j.pipeline.FineTune;
 import dev.finetune4j.track.RunStore;
 import dev.finetune4j.train.StopTraining;
 import dev.finetune4j.train.TrainingListener;

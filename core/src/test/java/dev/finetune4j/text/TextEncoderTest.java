@@ -1,4 +1,4 @@
-package dev.finetune4j.data;
+package dev.finetune4j.text;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

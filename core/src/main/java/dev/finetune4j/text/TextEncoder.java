@@ -1,4 +1,4 @@
-package dev.finetune4j.data;
+package dev.finetune4j.text;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;

@@ -1,4 +1,4 @@
-package dev.finetune4j.data;
+package dev.finetune4j.text;
 
 /**
  * Encoded texts padded to the longest in the batch: {@code [batch][maxLen]} arrays; the attention

@@ -1,4 +1,4 @@
-package dev.finetune4j.data;
+package dev.finetune4j.text;
 
 /**
  * One tokenized text: ids with the special tokens ([CLS] ... [SEP] for BERT), at most max_length long.

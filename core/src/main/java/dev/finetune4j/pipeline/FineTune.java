@@ -1,0 +1,435 @@
+package dev.finetune4j.pipeline;
+
+import ai.djl.ndarray.NDManager;
+import dev.finetune4j.TensorRuntime;
+import dev.finetune4j.UserError;
+import dev.finetune4j.adapt.FeatureExtraction;
+import dev.finetune4j.adapt.Freezing;
+import dev.finetune4j.adapt.Lora;
+import dev.finetune4j.data.Example;
+import dev.finetune4j.data.LabelSet;
+import dev.finetune4j.eval.ClassificationMetrics;
+import dev.finetune4j.eval.ClassificationReport;
+import dev.finetune4j.model.Classifier;
+import dev.finetune4j.model.io.ResolvedModelFiles;
+import dev.finetune4j.model.io.SafeTensors;
+import dev.finetune4j.recipe.ClassWeights;
+import dev.finetune4j.recipe.Recipe;
+import dev.finetune4j.recipe.Strategy;
+import dev.finetune4j.recipe.StrategyConfig;
+import dev.finetune4j.recipe.TrainConfig;
+import dev.finetune4j.track.Provenance;
+import dev.finetune4j.track.Reproducibility;
+import dev.finetune4j.track.RunRecorder;
+import dev.finetune4j.track.RunReport;
+import dev.finetune4j.track.RunStore;
+import dev.finetune4j.track.RunStore.NewRun;
+import dev.finetune4j.train.Checkpoints;
+import dev.finetune4j.train.Evaluator;
+import dev.finetune4j.train.LabelledInputs;
+import dev.finetune4j.train.StopTraining;
+import dev.finetune4j.train.Trainer;
+import dev.finetune4j.train.TrainingListener;
+import dev.finetune4j.train.TrainingResult;
+import dev.finetune4j.util.AtomicFiles;
+import dev.finetune4j.util.ProcessMemory;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code ft4j train}, for every modality: read and clean the data, split it, build the pre-trained
+ * body with a new head, adapt it with the recipe's strategy, evaluate on held-out data, export.
+ * The recipe's {@code task} chooses the {@link Modality}; nothing here knows which one it is.
+ *
+ * <p>Writes into the output directory: {@code metrics.json}, {@code run.json} (resolved recipe and
+ * provenance), {@code model/} (the modality's export) and {@code report/} (plots and an HTML page);
+ * with {@link #trackIn} also a record in the run store.
+ */
+public final class FineTune {
+    /** What a run produced. */
+    public record Outcome(Path outputDir, ClassificationReport test, ClassificationReport validation,
+            TrainingResult training, Map<String, Object> metrics) {}
+
+    /** Largest change of a class probability that merging adapters may cause before the export is refused. */
+    static final double MERGE_TOLERANCE = 1e-4;
+
+    private final Recipe recipe;
+    private final PrintStream log;
+
+    private boolean isTrial;
+    private Path featureCacheDir;
+    private RunStore runStore;
+    private String study;
+    private Integer trial;
+
+    public FineTune(Recipe recipe, PrintStream log) {
+        this.recipe = recipe;
+        this.log = log;
+    }
+
+    /**
+     * For tuning trials: no test evaluation and no model export (only the chosen trial gets them),
+     * no checkpoints (an interrupted trial is retried from its start), and feature-extraction
+     * features shared through files in {@code featureCacheDir} (null: none).
+     */
+    public FineTune forTrial(Path featureCacheDir) {
+        this.isTrial = true;
+        this.featureCacheDir = featureCacheDir;
+        return this;
+    }
+
+    /**
+     * Records the run in {@code store} (status, recipe, provenance, metrics as it trains, summary
+     * and artifacts); {@code study}/{@code trial}: the study directory and trial number, or null.
+     */
+    public FineTune trackIn(RunStore store, String study, Integer trial) {
+        this.runStore = store;
+        this.study = study;
+        this.trial = trial;
+        return this;
+    }
+
+    public Outcome run(Path outputDir, TrainingListener listener) {
+        return run(outputDir, listener, false);
+    }
+
+    /**
+     * Runs the recipe into {@code outputDir}. {@code resume}: continue from the newest good
+     * checkpoint in {@code outputDir/checkpoints} (or start afresh when there is none). Without it,
+     * checkpoints left there by an interrupted run are a user error rather than silently replaced.
+     */
+    public Outcome run(Path outputDir, TrainingListener listener, boolean resume) {
+        String runId = null;
+        if (runStore != null) {
+            NewRun run = new NewRun(recipe.name(), trial == null ? "train" : "trial", outputDir, recipe.resolved(), study,
+                    trial);
+            runId = resume ? runStore.reopen(outputDir).orElseGet(() -> runStore.start(run)) : runStore.start(run);
+        }
+        RunRecorder recorder = new RunRecorder(runStore, runId);
+        try {
+            Outcome o = train(Modalities.forTask(recipe.task()), outputDir, TrainingListener.both(recorder, listener),
+                    resume, recorder);
+            recorder.flush();
+            if (runStore != null) {
+                runStore.finish(runId, RunStore.Status.FINISHED, RunMetrics.storeSummary(o), RunMetrics.artifacts(outputDir),
+                        null);
+            }
+            return o;
+        } catch (RuntimeException | Error e) {
+            if (runStore != null) {
+                try {
+                    recorder.flush();
+                    runStore.finish(runId, e instanceof StopTraining ? RunStore.Status.PRUNED : RunStore.Status.FAILED,
+                            null, null, e.getMessage() == null ? e.toString() : e.getMessage());
+                } catch (RuntimeException recordingFailed) {
+                    e.addSuppressed(recordingFailed);
+                }
+            }
+            throw e;
+        }
+    }
+
+    private <B> Outcome train(Modality<B> modality, Path outputDir, TrainingListener listener, boolean resume,
+            RunRecorder recorder) {
+        long started = System.currentTimeMillis();
+        TrainConfig tc = recipe.train();
+        TensorRuntime.start(tc.threads() == null ? 0 : tc.threads());
+        Map<String, Object> dataReport = new LinkedHashMap<>();
+        LabelledSplits data = LabelledSplits.read(recipe, modality, dataReport, log);
+
+        ResolvedModelFiles files = modality.resolveModel(recipe);
+        // Hashes the weights and data files once; the resume fingerprint and the feature cache key reuse it.
+        Map<String, Object> provenance = Provenance.of(recipe, files, started);
+        if (runStore != null) runStore.provenance(recorder.run(), provenance);
+        Checkpoints checkpoints = new Checkpoints(outputDir.resolve("checkpoints"), tc.checkpointEverySteps(),
+                tc.keepCheckpoints(), fingerprint(provenance), log);
+        Checkpoints.Loaded resumeFrom = resumePoint(checkpoints, resume, outputDir);
+        try (NDManager manager = TensorRuntime.newManager();
+                Modality.Run<B> run = modality.open(recipe, files, data.labels().names(), manager, log)) {
+            Classifier<B> model = run.model();
+            LabelledInputs<B> train = run.inputs(data.train(), data.indices(data.train()), "train", dataReport);
+            LabelledInputs<B> validation = run.inputs(data.validation(), data.indices(data.validation()), "validation",
+                    dataReport);
+            LabelledInputs<B> test = run.inputs(data.test(), data.indices(data.test()), "test", dataReport);
+            Trainer trainer = trainer(train, data.labels());
+            LabelledInputs<B> reference = !data.validation().isEmpty() ? validation : test; // for the forgetting measure
+            float[][] before = recipe.strategy().type() == Strategy.FEATURE_EXTRACTION || reference.size() == 0 ? null
+                    : run.representations(reference, tc.evalBatchSize());
+
+            Fitted fitted = fit(run, trainer, train, validation, listener, isTrial ? null : checkpoints, resumeFrom,
+                    outputDir, provenance);
+            if (recipe.strategy().type() == Strategy.LORA) {
+                mergeAdapters(model, validation.size() > 0 ? validation : test, tc.evalBatchSize(), outputDir);
+            }
+            ClassificationReport validationReport = data.validation().isEmpty() ? null
+                    : Evaluator.evaluate(model, validation, data.labels().names(), tc.evalBatchSize());
+            ClassificationReport testReport = data.test().isEmpty() || isTrial ? null
+                    : test(run, test, data.test(), data.labels(), outputDir);
+
+            Map<String, Object> metrics = new LinkedHashMap<>();
+            metrics.put("test", testReport == null ? null : testReport.toMap());
+            metrics.put("validation", validationReport == null ? null : validationReport.toMap());
+            metrics.put("train", fitted.summary(recipe));
+            metrics.put("data", dataReport);
+            metrics.put("forgetting", before == null ? null
+                    : forgetting(before, run.representations(reference, tc.evalBatchSize()), data));
+            metrics.put("reproducibility", Reproducibility.of(fitted.result().intraOpThreads()));
+            metrics.put("resources", resources(started));
+            if (!isTrial) {
+                run.export(outputDir.resolve("model"), Map.of("base_model", recipe.model(), "provenance", provenance));
+            }
+            writeRecords(outputDir, metrics, provenance, recorder, testReport, validationReport);
+            checkpoints.deleteAll(); // the run is complete: its model and metrics are written
+            return new Outcome(outputDir, testReport, validationReport, fitted.result(), metrics);
+        }
+    }
+
+    /**
+     * What training produced, and the parameter counts of {@code metrics.json}: those that trained
+     * (the most at any stage of gradual unfreezing) of the total while training (with adapters).
+     */
+    private record Fitted(TrainingResult result, long trainable, long total, Map<String, Object> featureCache) {
+        Map<String, Object> summary(Recipe recipe) {
+            long most = result.unfreezes().isEmpty() ? trainable
+                    : result.unfreezes().stream().mapToLong(TrainingListener.Unfreeze::trainableParameters).max().getAsLong();
+            Map<String, Object> m = RunMetrics.train(recipe, result, most, total);
+            if (featureCache != null) m.put("feature_cache", featureCache);
+            return m;
+        }
+    }
+
+    /** Sets which parameters train as the strategy says, and trains. */
+    private <B> Fitted fit(Modality.Run<B> run, Trainer trainer, LabelledInputs<B> train, LabelledInputs<B> validation,
+            TrainingListener listener, Checkpoints saving, Checkpoints.Loaded resumeFrom, Path outputDir,
+            Map<String, Object> provenance) {
+        Classifier<B> model = run.model();
+        StrategyConfig s = recipe.strategy();
+        long total = model.parameters().count(false);
+        switch (s.type()) {
+            case FEATURE_EXTRACTION -> {
+                FeatureExtraction.freezeBody(model);
+                log.printf("strategy: feature-extraction (%,d of %,d parameters train)%n", model.parameters().count(true),
+                        total);
+                return fitOnFeatures(run, trainer, train, validation, listener, saving, resumeFrom, outputDir,
+                        provenance, total);
+            }
+            case PARTIAL -> {
+                List<String> frozen = Freezing.partial(model, s.freezeEmbeddings(), s.freezeLayers(),
+                        s.compiledFreezePattern());
+                log.printf("strategy: partial (%d tensors frozen; %,d of %,d parameters train)%n", frozen.size(),
+                        model.parameters().count(true), total);
+            }
+            case LORA -> {
+                List<String> adapted = Lora.apply(model, Lora.Config.of(s), recipe.seed());
+                log.printf("strategy: lora (rank %d, alpha %s on %d modules; %,d of %,d parameters train)%n", s.rank(),
+                        s.alpha(), adapted.size(), model.parameters().count(true), model.parameters().count(false));
+            }
+            case GRADUAL_UNFREEZE -> log.printf("strategy: gradual-unfreeze (head first, then one layer group more %s)%n",
+                    s.unfreezeEverySteps() == null ? "each epoch" : "every " + s.unfreezeEverySteps() + " steps");
+            case FULL -> log.printf("strategy: full (%,d parameters train)%n", model.parameters().count(true));
+        }
+        long trainable = model.parameters().count(true);
+        total = model.parameters().count(false);
+        TrainingResult result = trainer.fit(model, train, validation, model.labels(), listener, saving, resumeFrom);
+        return new Fitted(result, trainable, total, null);
+    }
+
+    /**
+     * Feature extraction: the frozen body runs once over train and validation (or its features come
+     * from a tuning study's shared cache), and the head trains on the cached features.
+     */
+    private <B> Fitted fitOnFeatures(Modality.Run<B> run, Trainer trainer, LabelledInputs<B> train,
+            LabelledInputs<B> validation, TrainingListener listener, Checkpoints saving, Checkpoints.Loaded resumeFrom,
+            Path outputDir, Map<String, Object> provenance, long total) {
+        Classifier<B> model = run.model();
+        int batch = recipe.train().evalBatchSize();
+        long t0 = System.nanoTime();
+        long heapLimit = FeatureExtraction.defaultHeapLimitBytes();
+        String key = featureCacheDir == null ? null
+                : Provenance.sha256((weightsSha256(provenance) + run.featureSettings()).getBytes(StandardCharsets.UTF_8));
+        Path trainCache = key == null ? null
+                : featureCacheDir.resolve(key.substring(0, 16) + "-" + run.digest(train).substring(0, 16) + ".f32");
+        Path validationCache = key == null ? null
+                : featureCacheDir.resolve(key.substring(0, 16) + "-" + run.digest(validation).substring(0, 16) + ".f32");
+        boolean shared = key != null && Files.isRegularFile(trainCache) && Files.isRegularFile(validationCache);
+        try (FeatureExtraction.Features trainFeatures = trainCache != null
+                        ? FeatureExtraction.extractOrLoad(model, train, batch, trainCache)
+                        : FeatureExtraction.extract(model, train, batch, heapLimit, outputDir);
+                FeatureExtraction.Features validationFeatures = validationCache != null
+                        ? FeatureExtraction.extractOrLoad(model, validation, batch, validationCache)
+                        : FeatureExtraction.extract(model, validation, batch, heapLimit, outputDir)) {
+            double extractSeconds = (System.nanoTime() - t0) / 1e9;
+            if (shared) {
+                log.printf("features: loaded from %s in %.2f s (computed by an earlier trial)%n", featureCacheDir,
+                        extractSeconds);
+            } else {
+                log.printf("features: body run once over train and validation in %.1f s; %.1f MB cached %s%n",
+                        extractSeconds, (trainFeatures.bytes() + validationFeatures.bytes()) / 1e6,
+                        trainFeatures.store().equals("disk") ? "on disk in " + outputDir : "in memory");
+            }
+            long trainable = model.parameters().count(true);
+            TrainingResult result = trainer.fit(FeatureExtraction.head(model), trainFeatures, validationFeatures,
+                    model.labels(), listener, saving, resumeFrom);
+            Map<String, Object> cache = RunMetrics.featureCache(trainFeatures, validationFeatures, extractSeconds, result);
+            cache.put("loaded_from_shared_cache", shared);
+            if (cache.get("speedup") != null && !shared) {
+                log.printf("features: first epoch (body + head) %.2f s, later epochs (head only) %.3f s each:"
+                        + " %.0fx faster%n", cache.get("first_epoch_seconds"), cache.get("later_epoch_seconds_mean"),
+                        cache.get("speedup"));
+            }
+            return new Fitted(result, trainable, total, cache);
+        }
+    }
+
+    /** The trainer for the recipe, with class weights from the training labels when asked for. */
+    private Trainer trainer(LabelledInputs<?> train, LabelSet labels) {
+        TrainConfig tc = recipe.train();
+        float[] classWeights = tc.classWeights() == ClassWeights.AUTO
+                ? Trainer.balancedClassWeights(train.labels(), labels.size()) : null;
+        if (classWeights != null) log.printf("class weights: %s%n", Arrays.toString(classWeights));
+        if (tc.gradientAccumulationSteps() > 1) {
+            log.printf("batches: %d examples x %d accumulated = %d examples per optimizer step%n", tc.batchSize(),
+                    tc.gradientAccumulationSteps(), tc.effectiveBatchSize());
+        }
+        StrategyConfig s = recipe.strategy();
+        return new Trainer(TrainerOptions.of(tc, recipe.seed(), classWeights, s.type() == Strategy.GRADUAL_UNFREEZE
+                ? new Trainer.GradualUnfreezing(s.unfreezeEverySteps()) : null));
+    }
+
+    /** The checkpoint to resume from, or null to start afresh. */
+    private Checkpoints.Loaded resumePoint(Checkpoints checkpoints, boolean resume, Path outputDir) {
+        if (!resume) {
+            if (!checkpoints.list().isEmpty()) {
+                throw new UserError(outputDir + " holds checkpoints of an unfinished run (" + checkpoints.list().get(0)
+                        .getFileName() + "): add --resume to continue it, or choose another --output");
+            }
+            return null;
+        }
+        Checkpoints.Loaded from = checkpoints.latest().orElse(null);
+        if (from == null) log.printf("resume: no usable checkpoint in %s; starting from the beginning%n", checkpoints.dir());
+        else log.printf("resume: from %s (step %d, epoch %d)%n", from.path(), from.state().step(), from.state().epoch() + 1);
+        return from;
+    }
+
+    /**
+     * Saves the adapters alone ({@code adapter.safetensors}), folds them into the base weights, and
+     * checks on {@code reference} that the merged model predicts what the adapted one did.
+     */
+    private <B> void mergeAdapters(Classifier<B> model, LabelledInputs<B> reference, int batchSize, Path outputDir) {
+        SafeTensors.write(outputDir.resolve("adapter.safetensors"), Lora.adapterWeights(model), Map.of("format", "pt"));
+        float[][] before = Evaluator.probabilities(model, reference, batchSize);
+        Lora.merge(model);
+        float[][] after = Evaluator.probabilities(model, reference, batchSize);
+        double worst = 0;
+        for (int i = 0; i < before.length; i++) {
+            for (int j = 0; j < before[i].length; j++) worst = Math.max(worst, Math.abs(before[i][j] - after[i][j]));
+        }
+        if (worst > MERGE_TOLERANCE) {
+            throw new IllegalStateException("merging the LoRA adapters changed a probability by " + worst
+                    + " (tolerance " + MERGE_TOLERANCE + "); the export was not written");
+        }
+        log.printf("lora: adapters saved to adapter.safetensors and merged (largest probability change %.2e on %d"
+                + " examples)%n", worst, before.length);
+    }
+
+    /** Evaluates on the test split and writes one line per example to {@code test_predictions.jsonl}. */
+    private <B> ClassificationReport test(Modality.Run<B> run, LabelledInputs<B> test, List<Example> examples,
+            LabelSet labels, Path outputDir) {
+        float[][] probs = Evaluator.probabilities(run.model(), test, recipe.train().evalBatchSize());
+        ClassificationReport report = ClassificationMetrics.compute(test.labels(), Evaluator.argmax(probs), probs,
+                labels.names());
+        StringBuilder sb = new StringBuilder();
+        try {
+            for (int i = 0; i < examples.size(); i++) {
+                Map<String, Object> o = new LinkedHashMap<>();
+                Example e = examples.get(i);
+                int best = Evaluator.argmax(new float[][] {probs[i]})[0];
+                o.put("line", e.line());
+                o.put("label", e.label());
+                o.put("predicted", labels.name(best));
+                Map<String, Double> scores = new LinkedHashMap<>();
+                for (int j = 0; j < probs[i].length; j++) scores.put(labels.name(j), (double) probs[i][j]);
+                o.put("scores", scores);
+                o.putAll(run.describe(e));
+                sb.append(AtomicFiles.JSON_COMPACT.writeValueAsString(o)).append('\n');
+            }
+        } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+            throw new IllegalStateException(ex);
+        }
+        AtomicFiles.writeString(outputDir.resolve("test_predictions.jsonl"), sb.toString());
+        return report;
+    }
+
+    /** How far the body moved: the mean cosine of its representations after training to those before. */
+    private Map<String, Object> forgetting(float[][] before, float[][] after, LabelledSplits data) {
+        double sum = 0;
+        for (int i = 0; i < before.length; i++) {
+            double dot = 0;
+            for (int j = 0; j < before[i].length; j++) dot += before[i][j] * (double) after[i][j];
+            sum += dot;
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("reference", !data.validation().isEmpty() ? "validation" : "test");
+        m.put("n", after.length);
+        m.put("mean_cosine_to_pretrained", before.length == 0 ? Double.NaN : sum / before.length);
+        log.printf("forgetting: mean cosine of fine-tuned to pre-trained sentence embeddings %.4f%n",
+                m.get("mean_cosine_to_pretrained"));
+        return m;
+    }
+
+    private static Map<String, Object> resources(long started) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("wall_seconds", (System.currentTimeMillis() - started) / 1000.0);
+        m.put("peak_rss_mb", ProcessMemory.peakRssMb());
+        return m;
+    }
+
+    /** run.json, metrics.json and, outside tuning trials, the report. */
+    private void writeRecords(Path outputDir, Map<String, Object> metrics, Map<String, Object> provenance,
+            RunRecorder recorder, ClassificationReport test, ClassificationReport validation) {
+        Map<String, Object> run = new LinkedHashMap<>();
+        run.put("recipe", recipe.resolved());
+        run.put("provenance", provenance);
+        AtomicFiles.writeJson(outputDir.resolve("run.json"), run);
+        AtomicFiles.writeJson(outputDir.resolve("metrics.json"), metrics);
+        if (!isTrial) {
+            RunReport.write(outputDir.resolve("report"), recipe.name() + " (" + outputDir + ")", recorder.points(), test,
+                    validation, recipe.resolved(), provenance);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String weightsSha256(Map<String, Object> provenance) {
+        return (String) ((Map<String, Object>) provenance.get("model")).get("weights_sha256");
+    }
+
+    /** What a checkpoint must have been made from to be resumed: the recipe as resolved, the model and data by hash. */
+    @SuppressWarnings("unchecked")
+    private String fingerprint(Map<String, Object> provenance) {
+        Map<String, Object> p = new LinkedHashMap<>(provenance);
+        p.keySet().retainAll(List.of("seed", "model", "data"));
+        // Files by content, not by where this checkout happens to be.
+        Map<String, Object> data = new LinkedHashMap<>((Map<String, Object>) p.get("data"));
+        data.replaceAll((k, v) -> ((Map<String, Object>) v).get("sha256"));
+        p.put("data", data);
+        Map<String, Object> model = new LinkedHashMap<>((Map<String, Object>) p.get("model"));
+        model.keySet().retainAll(List.of("weights_sha256", "tokenizer_sha256"));
+        p.put("model", model);
+        Map<String, Object> resolved = new LinkedHashMap<>(recipe.resolved());
+        Map<String, Object> train = new LinkedHashMap<>((Map<String, Object>) resolved.get("train"));
+        train.remove("on_non_finite"); // may change on resume: that is how a diverged run continues
+        resolved.put("train", train);
+        p.put("recipe", resolved);
+        try {
+            return Provenance.sha256(AtomicFiles.JSON_COMPACT.writeValueAsBytes(p));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

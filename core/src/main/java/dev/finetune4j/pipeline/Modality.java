@@ -1,0 +1,79 @@
+package dev.finetune4j.pipeline;
+
+import ai.djl.ndarray.NDManager;
+import dev.finetune4j.data.CleanResult;
+import dev.finetune4j.data.Example;
+import dev.finetune4j.model.Classifier;
+import dev.finetune4j.model.io.ResolvedModelFiles;
+import dev.finetune4j.recipe.Recipe;
+import dev.finetune4j.train.LabelledInputs;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a kind of data brings to the one pipeline ({@link FineTune}): how its examples are read and
+ * cleaned, which pre-trained bodies it builds, how examples become batches, and how a trained model
+ * is exported. A modality is chosen by the recipe's {@code task} and found with
+ * {@link java.util.ServiceLoader} (listed in {@code META-INF/services/dev.finetune4j.pipeline.Modality}),
+ * so the pipeline never names one.
+ *
+ * @param <B> the batch its models take
+ */
+public interface Modality<B> {
+    /** The recipe's {@code task} this modality serves, e.g. {@code text-classification}. */
+    String task();
+
+    /**
+     * Reads one data file of the recipe and cleans it: what was dropped, and why, is in the result's
+     * report. {@code key} names the file in errors ({@code data.train}).
+     */
+    CleanResult read(Recipe recipe, Path file, String key);
+
+    /** What to tell a user whose data file has no usable example left after cleaning, e.g. which keys to check. */
+    String whenNothingIsLeft();
+
+    /** Where the recipe's pre-trained model is (a catalogue name, a directory, a file). */
+    ResolvedModelFiles resolveModel(Recipe recipe);
+
+    /**
+     * Builds the pre-trained body with a new head sized to {@code labels} in {@code manager}, after
+     * checking that the recipe fits the model (user errors name the key to change).
+     */
+    Run<B> open(Recipe recipe, ResolvedModelFiles files, List<String> labels, NDManager manager, PrintStream log);
+
+    /** One run's model and what depends on it. */
+    interface Run<B> extends AutoCloseable {
+        Classifier<B> model();
+
+        /**
+         * The examples of one split as the model consumes them, their labels as indices into the
+         * model's labels; what the user should know (truncation) goes to the log and, under the
+         * split's {@code name}, into {@code dataReport}.
+         */
+        LabelledInputs<B> inputs(List<Example> examples, int[] labels, String name, Map<String, Object> dataReport);
+
+        /**
+         * The body's representation of each example to measure forgetting by (how far fine-tuning
+         * moved the body): rows compared by cosine before and after training; null when the modality
+         * has none.
+         */
+        float[][] representations(LabelledInputs<B> data, int batchSize);
+
+        /** A digest of everything the body sees of {@code data}: equal digests, equal body features. */
+        String digest(LabelledInputs<B> data);
+
+        /** What the body's features depend on besides the weights and the inputs (pooling, lengths). */
+        String featureSettings();
+
+        /** Writes the trained model in its modality's standard layout; {@code info} goes into its config. */
+        void export(Path dir, Map<String, Object> info);
+
+        /** The input of an example as a prediction line shows it, e.g. {@code {"text": ...}}. */
+        Map<String, Object> describe(Example example);
+
+        @Override
+        void close();
+    }
+}

@@ -1,0 +1,166 @@
+package dev.finetune4j.text;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.finetune4j.UserError;
+import dev.finetune4j.data.CleanResult;
+import dev.finetune4j.data.Cleaner;
+import dev.finetune4j.data.Example;
+import dev.finetune4j.data.TabularReader;
+import dev.finetune4j.export.HfExport;
+import dev.finetune4j.model.Pooling;
+import dev.finetune4j.model.TextBatch;
+import dev.finetune4j.model.bert.BertForSequenceClassification;
+import dev.finetune4j.model.io.BertCheckpoint;
+import dev.finetune4j.model.io.ModelSource;
+import dev.finetune4j.model.io.ResolvedModelFiles;
+import dev.finetune4j.pipeline.Modality;
+import dev.finetune4j.recipe.DataConfig;
+import dev.finetune4j.recipe.Recipe;
+import dev.finetune4j.track.Provenance;
+import dev.finetune4j.train.Evaluator;
+import dev.finetune4j.train.LabelledInputs;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Text classification: rows of a CSV / TSV / JSONL file with a text and a label column, tokenized
+ * with the model's {@code tokenizer.json}, over a BERT-family encoder ({@link BertForSequenceClassification}),
+ * exported in Hugging Face's layout.
+ */
+public final class TextModality implements Modality<TextBatch> {
+    public static final String TASK = "text-classification";
+
+    @Override
+    public String task() {
+        return TASK;
+    }
+
+    @Override
+    public CleanResult read(Recipe recipe, Path file, String key) {
+        DataConfig dc = recipe.data();
+        CleanResult clean = Cleaner.clean(TabularReader.read(file, dc.format(), dc.textColumn(), dc.labelColumn(),
+                dc.onBadLine(), key + " in the recipe"), dc.dropDuplicates());
+        return clean;
+    }
+
+    @Override
+    public String whenNothingIsLeft() {
+        return "check data.text_column and data.label_column";
+    }
+
+    @Override
+    public ResolvedModelFiles resolveModel(Recipe recipe) {
+        return ModelSource.resolve(recipe.model(), recipe.baseDir());
+    }
+
+    @Override
+    public Run<TextBatch> open(Recipe recipe, ResolvedModelFiles files, List<String> labels, NDManager manager,
+            PrintStream log) {
+        DataConfig dc = recipe.data();
+        BertCheckpoint checkpoint = BertCheckpoint.load(files);
+        log.printf("model: %s (%d layers, hidden %d)%n", files.description(), checkpoint.config().numHiddenLayers(),
+                checkpoint.config().hiddenSize());
+        int positions = checkpoint.config().maxPositionEmbeddings();
+        if (dc.maxLength() > positions) {
+            throw new UserError("data.max_length is " + dc.maxLength() + " but the model " + files.description() + " has only "
+                    + positions + " positions (max_position_embeddings in its config); set data.max_length to at most "
+                    + positions);
+        }
+        TextEncoder encoder = TextEncoder.load(files.tokenizerJson(), dc.maxLength());
+        try {
+            BertForSequenceClassification model = BertForSequenceClassification.fromPretrained(manager,
+                    checkpoint.config(), checkpoint.weights(), files.description(), recipe.head().pooling(),
+                    recipe.head().dropout(), recipe.train().hiddenDropout(), labels, recipe.seed());
+            model.notes().forEach(n -> log.println("note: " + n));
+            return new TextRun(model, encoder, files, Provenance.sha256(files.tokenizerJson()), log);
+        } catch (RuntimeException e) {
+            encoder.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Token ids of texts this JVM already encoded, by tokenizer, max_length and the texts' hash:
+     * tuning trials tokenize the same data every trial (about half a cached trial's start-up).
+     */
+    private static final Map<String, List<EncodedText>> ENCODED = Collections.synchronizedMap(
+            new LinkedHashMap<>(8, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, List<EncodedText>> eldest) {
+                    return size() > 6; // a study's train, validation and test sets, twice over
+                }
+            });
+
+    private record TextRun(BertForSequenceClassification model, TextEncoder encoder, ResolvedModelFiles files,
+            String tokenizerSha256, PrintStream log) implements Run<TextBatch> {
+        @Override
+        public LabelledInputs<TextBatch> inputs(List<Example> examples, int[] labels, String name,
+                Map<String, Object> dataReport) {
+            List<String> texts = new ArrayList<>(examples.size());
+            for (Example e : examples) texts.add(e.text());
+            String key = tokenizerSha256 + ":" + encoder.maxLength() + ":"
+                    + Provenance.sha256(String.join("\u0000", texts).getBytes(StandardCharsets.UTF_8));
+            List<EncodedText> encoded = ENCODED.get(key);
+            if (encoded == null) {
+                encoded = encoder.encodeAll(texts);
+                ENCODED.put(key, encoded);
+            }
+            int truncated = TextEncoder.countTruncated(encoded);
+            if (truncated > 0) {
+                log.printf("note: %d of %d %s texts are longer than max_length %d tokens and were truncated%n", truncated,
+                        encoded.size(), name, encoder.maxLength());
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> truncation = (Map<String, Object>) dataReport.computeIfAbsent("truncated_to_max_length",
+                    k -> new LinkedHashMap<String, Object>());
+            truncation.put(name, truncated);
+            return new EncodedTexts(encoded, labels, encoder.padId());
+        }
+
+        /** Mean-pooled, L2-normalised last hidden states: the body's sentence embeddings. */
+        @Override
+        public float[][] representations(LabelledInputs<TextBatch> data, int batchSize) {
+            return Evaluator.rows(data, batchSize, (scope, batch) -> {
+                NDArray pooled = model.bert().pooled(model.bert().hiddenStates(scope, batch, false),
+                        batch.attentionMask(), Pooling.MEAN);
+                return pooled.div(pooled.norm(new int[] {1}, true).maximum(1e-12f));
+            });
+        }
+
+        @Override
+        public String digest(LabelledInputs<TextBatch> data) {
+            return ((EncodedTexts) data).digest();
+        }
+
+        @Override
+        public String featureSettings() {
+            return model.pooling().name() + encoder.maxLength();
+        }
+
+        @Override
+        public void export(Path dir, Map<String, Object> info) {
+            HfExport.write(model, files.tokenizerJson(), encoder.maxLength(), info, dir);
+        }
+
+        @Override
+        public Map<String, Object> describe(Example example) {
+            return Map.of("text", example.text());
+        }
+
+        @Override
+        public void close() {
+            try {
+                encoder.close();
+            } finally {
+                model.close();
+            }
+        }
+    }
+}
