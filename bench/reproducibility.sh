@@ -12,7 +12,9 @@
 #       a busy loop; it is stopped with SIGTERM when the phase ends. Each result says whether the
 #       load was still running when its run ended.
 #   RESUME=1 bench/reproducibility.sh [RECIPE ...]
-#       goes on after an interruption: runs with a result are kept, an unfinished one starts again
+#       goes on after an interruption: runs with a result are kept; an unfinished idle or busy run
+#       that saved a checkpoint continues from it with --resume (its result says so), else it
+#       starts again
 # Writes bench/out/reproducibility/ (runs, logs, traces, results.jsonl); exits 1 when hashes differ.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -30,23 +32,31 @@ export FT4J_RUNS="$OUT/runs.db"
 ./ft4j --help > /dev/null 2>&1 # builds the CLI first, so that no run below pays for it
 
 done_already() { grep -q "\"run\":\"$1\"" "$OUT/results.jsonl" 2>/dev/null; }
-# A run without a result (interrupted) starts again from nothing.
-fresh() { rm -rf "$OUT/$1" "$OUT/$1".*; }
+# A run that starts from nothing (a killed run, or one interrupted before its first checkpoint).
+fresh() { rm -rf "$OUT/$1" "$OUT/$1".*; [[ -f "$OUT/interrupted-runs" ]] && sed -i "/^$1\$/d" "$OUT/interrupted-runs"; true; }
 
 # run NAME [JAVA_OPTS...]: one ./ft4j train into $OUT/NAME
 run() {
   local name=$1; shift
-  fresh "$name"
+  local again=()
+  if [[ "$RESUME" == 1 ]] && compgen -G "$OUT/$name/checkpoints/step-*" > /dev/null; then
+    again=(--resume) # interrupted (a session's end): the same run goes on, beside the same kind of load
+    echo "$name" >> "$OUT/interrupted-runs"
+    for f in "$OUT/$name.log" "$OUT/$name.trace.jsonl"; do [[ -f "$f" ]] && mv "$f" "$f.interrupted-$(date +%s)"; done
+  else
+    fresh "$name"
+  fi
   JAVA_OPTS="-Dft4j.trace=$OUT/$name.trace.jsonl $*" ./ft4j train "$RECIPE" --output "$OUT/$name" "${ARGS[@]}" \
-    > "$OUT/$name.log" 2>&1
+    "${again[@]}" > "$OUT/$name.log" 2>&1
 }
+interrupted() { grep -qx "$1" "$OUT/interrupted-runs" 2>/dev/null && echo true || echo false; }
 ARGS=("$@")
 record() { # NAME KIND [KILLED_AT]
   local name=$1 kind=$2 at=${3:-} hash diverged=""
   hash=$(sha256sum "$OUT/$name/model/model.safetensors" 2>/dev/null | cut -c1-64)
   [[ -n "$REF_HASH" && "$hash" != "$REF_HASH" ]] && diverged=$(first_difference "$OUT/idle-1.trace.jsonl" "$OUT/$name.trace.jsonl")
   printf '{"run":"%s","kind":"%s","killed_at_step":%s,"sha256":"%s","first_difference":"%s"}\n' \
-    "$name" "$kind" "${at:-null}" "${hash:-missing}" "$diverged" | sed "s/}\$/,\"load_running\":$(load_running)}/" \
+    "$name" "$kind" "${at:-null}" "${hash:-missing}" "$diverged" | sed "s/}\$/,\"load_running\":$(load_running),\"interrupted_and_resumed\":$(interrupted "$name")}/" \
     | tee -a "$OUT/results.jsonl"
 }
 first_difference() { # the first step whose trace line differs, and which fields differ

@@ -39,7 +39,8 @@ final class TrainCommand implements Callable<Integer> {
                     resume);
         }
         if (outcome.validation() != null) {
-            System.out.println("\nvalidation (best weights):");
+            System.out.println(recipe.train().earlyStopping() != null ? "\nvalidation (best weights):"
+                    : "\nvalidation (last step's weights):");
             System.out.println(outcome.validation().toTable());
         }
         if (outcome.test() != null) {

@@ -69,7 +69,10 @@ class ServeFailuresTest {
                 assertThat(p.get(1).path("label").asText()).isEqualTo("short");
             }
             assertThat(s.batcherStats().failedBatches()).isEqualTo(1);
-            assertThat(s.batcherStats().batches()).isEqualTo(3);
+            // Each request's two texts usually share a batch, but on a loaded machine the second may
+            // miss the 5 ms wait and go alone: count texts, not batches.
+            assertThat(s.batcherStats().texts()).as("the failed text is not counted").isEqualTo(6);
+            assertThat(s.batcherStats().batches()).isBetween(3L, 6L);
         }
     }
 

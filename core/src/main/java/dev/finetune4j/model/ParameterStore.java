@@ -142,11 +142,23 @@ public final class ParameterStore implements AutoCloseable {
         return out;
     }
 
-    /** Copies values in place (keeps gradients and optimizer references valid). */
+    /**
+     * Replaces values, keeping each array object (and so the references optimizers and models hold)
+     * and whether it takes a gradient.
+     */
     public void copyFrom(Map<String, HostTensor> values) {
         for (Map.Entry<String, HostTensor> e : values.entrySet()) {
             NDArray a = get(e.getKey());
-            a.set(java.nio.FloatBuffer.wrap(e.getValue().data()));
+            if (!java.util.Arrays.equals(a.getShape().getShape(), e.getValue().shape())) {
+                throw new IllegalArgumentException(e.getKey() + " is " + a.getShape() + ", the new value "
+                        + e.getValue().shapeString());
+            }
+            // Not NDArray.set: its JNI call enters libtorch's deprecated AutoNonVariableTypeMode, which
+            // prints a warning into every run's output.
+            NDArray fresh = manager.create(e.getValue().data(), a.getShape());
+            boolean gradient = a.hasGradient();
+            a.intern(fresh);
+            if (gradient) a.setRequiresGradient(true);
         }
     }
 

@@ -31,8 +31,8 @@ public final class Trainer {
     /**
      * @param headLearningRate the learning rate of the new head's parameters
      * @param evalEverySteps null = evaluate at the end of every epoch
-     * @param patience null = no early stopping (the best weights are still restored when a
-     *     validation split exists)
+     * @param patience null = no early stopping: every step runs and the model keeps the last step's
+     *     weights; otherwise the model ends with the weights of its best evaluation
      * @param layerwiseLrDecay null = off; else a body parameter at depth d trains at
      *     learningRate * decay^d ({@link TrainableModel#depthFromTop})
      * @param classWeights null = unweighted loss; else one weight per class
@@ -402,7 +402,7 @@ public final class Trainer {
         TrainingListener.Evaluation ev = evaluate(model, validation, labels, stopper, p.step, p.epoch);
         p.evaluations.add(ev);
         listener.onEvaluation(ev);
-        if (ev.improved()) p.bestWeights = snapshot(model.parameters(), allWeights);
+        if (ev.improved() && options.patience() != null) p.bestWeights = snapshot(model.parameters(), allWeights);
         return ev.stopping();
     }
 

@@ -74,6 +74,32 @@ class TrainerTest {
     }
 
     @Test
+    void withoutEarlyStoppingEveryEpochRunsAndTheLastWeightsStay() {
+        try (NDManager m = TensorRuntime.newManager();
+                BertForSequenceClassification model = BertForSequenceClassification.fromPretrained(m, TINY, BertModel.randomWeights(TINY, 1),
+                        "random", Pooling.CLS, 0.0, 0.0, List.of("a", "b"), 3)) {
+            FeatureExtraction.freezeBody(model);
+            // The same data as above: the first evaluation is the best, and every later one is worse.
+            List<float[]> weightsAtEvaluation = new ArrayList<>();
+            TrainingListener capture = new TrainingListener() {
+                @Override
+                public void onEvaluation(Evaluation e) {
+                    weightsAtEvaluation.add(model.parameters().toHost("classifier.weight").data());
+                }
+            };
+            TrainingResult r = new Trainer(options(4, null, Metric.LOSS)).fit(FeatureExtraction.head(model),
+                    blobs(64, 1, false), blobs(32, 2, true), model.labels(), capture);
+
+            assertThat(r.stoppedEarly()).isFalse();
+            assertThat(r.evaluations()).hasSize(4);
+            assertThat(r.bestStep()).as("the best evaluation is still reported").isEqualTo(r.evaluations().get(0).step());
+            float[] kept = model.parameters().toHost("classifier.weight").data();
+            assertThat(kept).isEqualTo(weightsAtEvaluation.get(3));
+            assertThat(kept).isNotEqualTo(weightsAtEvaluation.get(0));
+        }
+    }
+
+    @Test
     void aSeparableProblemIsLearnedAndTheSameSeedGivesTheSameWeights() {
         float[][] runs = new float[2][];
         for (int k = 0; k < 2; k++) {

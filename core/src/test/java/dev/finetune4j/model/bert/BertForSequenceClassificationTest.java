@@ -23,7 +23,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class SequenceClassifierTest {
+class BertForSequenceClassificationTest {
     static final BertConfig TINY = BertConfig.tiny(50);
 
     static TextBatch batch(NDManager m, long[][] ids) {
