@@ -168,7 +168,8 @@ class TrainerTest {
     }
 
     @Test
-    void gradualUnfreezingThawsOneLayerGroupPerStageFromTheTop() {
+    void gradualUnfreezingThawsOneLayerGroupPerStageFromTheTopWithCleanOptimizerState(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
         try (NDManager m = TensorRuntime.newManager();
                 BertForSequenceClassification model = BertForSequenceClassification.fromPretrained(m, TINY, BertModel.randomWeights(TINY, 1),
                         "random", Pooling.POOLER, 0.0, 0.0, List.of("a", "b"), 3)) {
@@ -186,7 +187,10 @@ class TrainerTest {
                     seen.add(u);
                 }
             };
-            TrainingResult r = new Trainer(o).fit(model, TinyTexts.four(), null, model.labels(), listener);
+            // A checkpoint after every step: the weights and the optimizer's named state (stateToHost) as they were.
+            Checkpoints checkpoints = new Checkpoints(dir, 1, 10, "gradual", System.out);
+            TrainingResult r = new Trainer(o).fit(model, TinyTexts.four(), null, model.labels(), listener, checkpoints,
+                    null);
             assertThat(r.steps()).isEqualTo(3);
             assertThat(seen).extracting(TrainingListener.Unfreeze::stage).containsExactly(0, 1, 2);
             assertThat(seen.get(0).trainableParameters()).isEqualTo(32 * 32 + 32 + 2 * 32 + 2); // pooler + classifier
@@ -196,7 +200,68 @@ class TrainerTest {
             assertThat(changed).accepts("classifier.weight", "bert.pooler.dense.weight",
                     "bert.encoder.layer.1.attention.self.query.weight", "bert.encoder.layer.0.attention.self.query.weight");
             assertThat(changed).rejects("bert.embeddings.word_embeddings.weight", "bert.embeddings.LayerNorm.weight");
+
+            // Clean optimizer state when layers thaw: a parameter first trained at stage k (step k, 0-based)
+            // has no moments and no step count just before that step, and after it exactly what one AdamW
+            // step from zero state leaves: m = (1-b1) g, v = (1-b2) g^2, and the update
+            // lr * (m / (1-b1)) / (sqrt(v / (1-b2)) + eps) of bias-correction step t = 1, not t = k + 1.
+            double b1 = 0.9, b2 = 0.999, eps = 1e-8, lr = 1e-3;
+            int checked = 0;
+            for (String name : model.parameters().all().keySet()) {
+                int stage = model.depthFromTop(name);
+                if (stage == 3) { // the embeddings never thaw: never any state
+                    for (int step = 1; step <= 3; step++) {
+                        assertThat(checkpointMoments(dir, step)).doesNotContainKeys("exp_avg/" + name, "exp_avg_sq/" + name);
+                    }
+                    continue;
+                }
+                assertThat(checkpointParameterSteps(dir, stage + 1)).as(name).containsEntry(name, 1L);
+                assertThat(checkpointParameterSteps(dir, 3)).as(name).containsEntry(name, (long) (3 - stage));
+                if (stage == 0) continue; // the head trains from the first step: nothing before it
+                assertThat(checkpointParameterSteps(dir, stage)).as(name + " before it thaws").doesNotContainKey(name);
+                assertThat(checkpointMoments(dir, stage)).as(name + " before it thaws")
+                        .doesNotContainKeys("exp_avg/" + name, "exp_avg_sq/" + name);
+                Map<String, HostTensor> after = checkpointMoments(dir, stage + 1);
+                float[] mt = after.get("exp_avg/" + name).data(), vt = after.get("exp_avg_sq/" + name).data();
+                float[] w0 = checkpointWeights(dir, stage).get(name).data();
+                float[] w1 = checkpointWeights(dir, stage + 1).get(name).data();
+                for (int i = 0; i < mt.length; i++) {
+                    double g = mt[i] / (1 - b1); // the (clipped) gradient of the step, as the first moment holds it
+                    assertThat((double) vt[i]).as("%s[%d]: exp_avg_sq of one gradient from zero", name, i)
+                            .isCloseTo((1 - b2) * g * g, org.assertj.core.data.Offset.offset(1e-6 * (1 - b2) * g * g + 1e-30));
+                    double update = lr * g / (Math.sqrt(vt[i] / (1 - b2)) + eps);
+                    // within the float rounding of the weight itself (its ulp), far below the 26 % (t = 2) or 36 % (t = 3) that a
+                    // bias correction of t = 2 or 3 would make
+                    double tolerance = 1e-6 * lr + 2 * Math.ulp(Math.max(Math.abs(w0[i]), Math.abs(w1[i])));
+                    assertThat((double) (w0[i] - w1[i])).as("%s[%d]: its first update", name, i)
+                            .isCloseTo(update, org.assertj.core.data.Offset.offset(tolerance));
+                }
+                checked++;
+            }
+            assertThat(checked).isEqualTo(2 * 16); // both encoder layers' tensors
         }
+    }
+
+    private static java.nio.file.Path checkpointDir(java.nio.file.Path dir, int afterSteps) {
+        return dir.resolve(String.format("step-%09d", afterSteps));
+    }
+
+    /** The optimizer state a checkpoint holds, by {@code <kind>/<parameter>}. */
+    private static Map<String, HostTensor> checkpointMoments(java.nio.file.Path dir, int afterSteps) {
+        return dev.finetune4j.model.io.SafeTensors.read(checkpointDir(dir, afterSteps).resolve(Checkpoints.OPTIMIZER));
+    }
+
+    private static Map<String, HostTensor> checkpointWeights(java.nio.file.Path dir, int afterSteps) {
+        return dev.finetune4j.model.io.SafeTensors.read(checkpointDir(dir, afterSteps).resolve(Checkpoints.WEIGHTS));
+    }
+
+    /** Each parameter's update count (its bias-correction step) as a checkpoint records it. */
+    private static Map<String, Long> checkpointParameterSteps(java.nio.file.Path dir, int afterSteps) throws Exception {
+        com.fasterxml.jackson.databind.JsonNode steps = Checkpoints.JSON.readTree(
+                checkpointDir(dir, afterSteps).resolve(Checkpoints.STATE).toFile()).path("state").path("parameterSteps");
+        Map<String, Long> out = new java.util.HashMap<>();
+        steps.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asLong()));
+        return out;
     }
 
     @Test
