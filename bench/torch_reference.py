@@ -13,6 +13,8 @@ Modes:
   * benchmark (default): --mode train|infer|both, prints ONE JSON line on stdout.
   * --check OUT.json: deterministic eval-mode forward of a small fixed input whose
     logits / masked-mean last hidden state the Java side compares against.
+  * --logits-of INPUTS.json: eval-mode logits of given token ids (ExportParityTest: an export of
+    ft4j train against ft4j's own predictions on real texts).
 
 Everything that is not the JSON result goes to stderr.
 """
@@ -498,6 +500,9 @@ def main():
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--check", metavar="OUT.json", default=None,
                     help="write the correctness check file (eval, no dropout, batch 2 x seq 16) and exit")
+    ap.add_argument("--logits-of", metavar="INPUTS.json", default=None,
+                    help="eval-mode logits of the batch in INPUTS.json (input_ids, attention_mask, token_type_ids),"
+                         " printed as one JSON line {\"logits\": [...]}, and exit")
     args = ap.parse_args()
     if args.steps < 1 or args.warmup < 0 or args.threads < 1:
         ap.error("need --steps >= 1, --warmup >= 0, --threads >= 1")
@@ -519,6 +524,15 @@ def main():
 
     if args.check:
         run_check(model, cfg, args, args.check)
+        return
+    if args.logits_of:
+        with open(args.logits_of) as f:
+            batch = json.load(f)
+        model.eval()
+        with torch.inference_mode():
+            logits, _, _ = model(*(torch.tensor(batch[k], dtype=torch.int64)
+                                   for k in ("input_ids", "attention_mask", "token_type_ids")))
+        print(json.dumps({"logits": logits.tolist(), "torch": torch.__version__}))
         return
 
     res = {

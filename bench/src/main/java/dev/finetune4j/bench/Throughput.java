@@ -15,7 +15,11 @@ import dev.finetune4j.model.io.OnnxBert;
 import dev.finetune4j.model.io.OnnxBertWeights;
 import dev.finetune4j.train.AdamW;
 import dev.finetune4j.train.Optimizer;
+import dev.finetune4j.train.BatchContext;
+import dev.finetune4j.train.LabelledInputs;
+import dev.finetune4j.train.Schedule;
 import dev.finetune4j.train.Trainer;
+import dev.finetune4j.train.TrainingListener;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -25,11 +29,14 @@ import java.util.Random;
 
 /**
  * Training and inference throughput of full fine-tuning on MiniLM-L6 (real weights), batch and
- * sequence length fixed, random token ids. Prints one JSON line; with --export DIR it first writes
- * the same weights (with a seeded 2-label head) in HF layout for the PyTorch reference to load.
+ * sequence length fixed, random token ids. Training is timed through {@link Trainer#fit}, the loop
+ * that {@code ft4j train} runs (clipping, the non-finite check, the schedule included); {@code
+ * --mode phases} times forward, backward and the optimizer step apart in a loop of its own. Prints
+ * one JSON line; with --export DIR it first writes the same weights (with a seeded 2-label head) in
+ * HF layout for the PyTorch reference to load.
  *
  * <pre>java -cp ... dev.finetune4j.bench.Throughput [--batch 32] [--seq 128] [--steps 10] [--warmup 2]
- *     [--threads 2] [--mode both|train|infer] [--export DIR]</pre>
+ *     [--threads 2] [--mode both|train|infer|phases] [--export DIR]</pre>
  */
 public final class Throughput {
     public static void main(String[] args) throws Exception {
@@ -71,7 +78,13 @@ public final class Throughput {
             out.put("tcmalloc", String.valueOf(System.getenv("LD_PRELOAD")).contains("tcmalloc"));
             out.put("batch", batch);
             out.put("seq", seq);
-            if (!mode.equals("infer")) {
+            if (mode.equals("train") || mode.equals("both")) {
+                double[] tot = trainerStepSeconds(model, ids, y, warmup, steps);
+                out.put("train_examples_per_s", batch / median(tot));
+                out.put("train_step_s_median", median(tot));
+                out.put("train_loop", "Trainer.fit");
+            }
+            if (mode.equals("phases")) {
                 double[] fwd = new double[steps], bwd = new double[steps], opt = new double[steps], tot = new double[steps];
                 try (AdamW optimizer = new AdamW(model.parameters(),
                         Optimizer.decayGroups(model, 0.01, 1.0, n -> true, ""), 0.9, 0.999, 1e-8)) {
@@ -104,7 +117,7 @@ public final class Throughput {
                 out.put("train_backward_s_median", median(bwd));
                 out.put("train_optimizer_s_median", median(opt));
             }
-            if (!mode.equals("train")) {
+            if (mode.equals("infer") || mode.equals("both")) {
                 double[] tot = new double[steps];
                 JniUtils.setGradMode(false);
                 for (int s = -warmup; s < steps; s++) {
@@ -120,6 +133,56 @@ public final class Throughput {
             }
             System.out.println(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(out));
         }
+    }
+
+    /**
+     * Seconds per optimizer step of {@link Trainer#fit} after {@code warmup} steps: full fine-tuning
+     * with AdamW, clipping at 1.0, a constant rate, no validation; every batch is the same examples.
+     */
+    static double[] trainerStepSeconds(BertForSequenceClassification model, long[][] ids, int[] y, int warmup,
+            int steps) {
+        int batch = ids.length;
+        LabelledInputs<TextBatch> data = new LabelledInputs<>() {
+            @Override
+            public int size() {
+                return batch * (warmup + steps);
+            }
+
+            @Override
+            public int label(int i) {
+                return y[i % batch];
+            }
+
+            @Override
+            public int length(int i) {
+                return ids[0].length;
+            }
+
+            @Override
+            public TextBatch collate(NDManager step, int[] indices, BatchContext context) {
+                long[][] chosen = new long[indices.length][], mask = new long[indices.length][ids[0].length],
+                        types = new long[indices.length][ids[0].length];
+                for (int k = 0; k < indices.length; k++) {
+                    chosen[k] = ids[indices[k] % batch];
+                    Arrays.fill(mask[k], 1);
+                }
+                return new TextBatch(step.create(chosen), step.create(mask), step.create(types));
+            }
+        };
+        Trainer.Options o = Trainer.Options.builder().epochs(1).maxSteps(warmup + steps).batchSize(batch)
+                .learningRate(5e-5).weightDecay(0.01).warmupRatio(0).schedule(Schedule.CONSTANT).maxGradNorm(1.0)
+                .seed(0).build();
+        long[] ends = new long[warmup + steps + 1];
+        ends[0] = System.nanoTime();
+        new Trainer(o).fit(model, data, null, model.labels(), new TrainingListener() {
+            @Override
+            public void onStep(Step s) {
+                ends[(int) s.step()] = System.nanoTime();
+            }
+        });
+        double[] tot = new double[steps];
+        for (int s = 0; s < steps; s++) tot[s] = (ends[warmup + s + 1] - ends[warmup + s]) / 1e9;
+        return tot;
     }
 
     static double median(double[] v) {

@@ -49,7 +49,7 @@ final class TuneCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Study study = new Study(tuneFile, overrides, System.out).trackRunsIn(RunStore.defaultFile());
-        String name = dev.finetune4j.recipe.RecipeLoader.load(tuneFile,
+        String name = dev.finetune4j.recipe.RecipeLoader.loadTuneBase(tuneFile,
                 overrides.stream().filter(o -> !o.startsWith("search.")).toList()).name();
         Path out = output != null ? output : Path.of("runs", name + "-tune");
         System.out.printf("tune %s -> %s%n", tuneFile, out);

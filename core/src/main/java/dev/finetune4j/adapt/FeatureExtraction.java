@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.finetune4j.model.Classifier;
 import dev.finetune4j.model.ParameterStore;
 import dev.finetune4j.train.Evaluator;
+import dev.finetune4j.train.BatchContext;
 import dev.finetune4j.train.LabelledInputs;
 import dev.finetune4j.model.TrainableModel;
 import java.io.IOException;
@@ -134,7 +135,7 @@ public final class FeatureExtraction {
     /** Body outputs kept on the heap. */
     public record CachedFeatures(float[][] features, int[] labels) implements Features {
         @Override
-        public NDArray collate(NDManager step, int[] indices) {
+        public NDArray collate(NDManager step, int[] indices, BatchContext context) {
             int h = features[0].length;
             float[] flat = new float[indices.length * h];
             for (int i = 0; i < indices.length; i++) System.arraycopy(features[indices[i]], 0, flat, i * h, h);
@@ -205,7 +206,7 @@ public final class FeatureExtraction {
         }
 
         @Override
-        public NDArray collate(NDManager step, int[] indices) {
+        public NDArray collate(NDManager step, int[] indices, BatchContext context) {
             float[] flat = new float[indices.length * hidden];
             ByteBuffer buffer = ByteBuffer.allocate(hidden * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
             for (int i = 0; i < indices.length; i++) {

@@ -6,6 +6,8 @@ import dev.finetune4j.model.HostTensor;
 import dev.finetune4j.model.LoraHook;
 import dev.finetune4j.model.Module;
 import dev.finetune4j.model.ParameterStore;
+import dev.finetune4j.train.Evaluator;
+import dev.finetune4j.train.LabelledInputs;
 import dev.finetune4j.recipe.Strategy;
 import dev.finetune4j.recipe.StrategyConfig;
 import java.util.ArrayList;
@@ -194,6 +196,34 @@ public final class Lora {
             ps.remove(module + B);
         }
         model.body().setLora(null);
+    }
+
+    /**
+     * Merges the adapters ({@link #merge}) and checks on {@code reference} that the merged model
+     * gives the probabilities the adapted one gave, to {@code tolerance}.
+     *
+     * @return the largest change of a probability
+     * @throws IllegalStateException when a probability moved by more: the merged weights must not be exported
+     */
+    public static <B> double mergeChecked(Classifier<B> model, LabelledInputs<B> reference, int batchSize,
+            double tolerance) {
+        return mergeChecked(model, reference, batchSize, tolerance, Lora::merge);
+    }
+
+    static <B> double mergeChecked(Classifier<B> model, LabelledInputs<B> reference, int batchSize, double tolerance,
+            java.util.function.Consumer<Classifier<?>> merge) {
+        float[][] before = Evaluator.probabilities(model, reference, batchSize);
+        merge.accept(model);
+        float[][] after = Evaluator.probabilities(model, reference, batchSize);
+        double worst = 0;
+        for (int i = 0; i < before.length; i++) {
+            for (int j = 0; j < before[i].length; j++) worst = Math.max(worst, Math.abs(before[i][j] - after[i][j]));
+        }
+        if (worst > tolerance) {
+            throw new IllegalStateException("merging the LoRA adapters changed a probability by " + worst
+                    + " (tolerance " + tolerance + "); the export was not written");
+        }
+        return worst;
     }
 
     /**

@@ -323,19 +323,9 @@ public final class FineTune {
      */
     private <B> void mergeAdapters(Classifier<B> model, LabelledInputs<B> reference, int batchSize, Path outputDir) {
         SafeTensors.write(outputDir.resolve("adapter.safetensors"), Lora.adapterWeights(model), Map.of("format", "pt"));
-        float[][] before = Evaluator.probabilities(model, reference, batchSize);
-        Lora.merge(model);
-        float[][] after = Evaluator.probabilities(model, reference, batchSize);
-        double worst = 0;
-        for (int i = 0; i < before.length; i++) {
-            for (int j = 0; j < before[i].length; j++) worst = Math.max(worst, Math.abs(before[i][j] - after[i][j]));
-        }
-        if (worst > MERGE_TOLERANCE) {
-            throw new IllegalStateException("merging the LoRA adapters changed a probability by " + worst
-                    + " (tolerance " + MERGE_TOLERANCE + "); the export was not written");
-        }
+        double worst = Lora.mergeChecked(model, reference, batchSize, MERGE_TOLERANCE);
         log.printf("lora: adapters saved to adapter.safetensors and merged (largest probability change %.2e on %d"
-                + " examples)%n", worst, before.length);
+                + " examples)%n", worst, reference.size());
     }
 
     /** Evaluates on the test split and writes one line per example to {@code test_predictions.jsonl}. */

@@ -47,26 +47,71 @@ public final class RecipeLoader {
     }
 
     /**
+     * A recipe to train once. A {@code search:} section (a tune file's) is an error that says to
+     * run {@code ft4j tune}: training would otherwise drop it without a word.
+     *
      * @param overrides {@code key.path=value}, the value read as YAML ({@code null}, {@code false}, {@code 1e-4})
      * @throws RecipeError listing every problem with the recipe or the overrides
      */
     public static Recipe load(Path file, List<String> overrides) {
+        return load(file, overrides, false);
+    }
+
+    /** The recipe of a tune file (a recipe plus {@code search:}, read by {@code SearchConfig}): every trial's base. */
+    public static Recipe loadTuneBase(Path file, List<String> overrides) {
+        return load(file, overrides, true);
+    }
+
+    /**
+     * A tune file's {@code search:} section, checked by the recipe's schema (every problem with its
+     * line, column and a did-you-mean) and with its defaults filled in.
+     *
+     * @param overrides as for {@link #load}; {@code search.*} ones change the section
+     */
+    public static ObjectNode searchSection(Path file, List<String> overrides) {
         String name = file.toString();
-        String text = read(file, name);
+        RecipeDocument doc = RecipeDocument.parse(read(file, name), name);
+        List<String> searchOverrides = overrides.stream().filter(o -> o.startsWith("search.")).toList();
+        Overrides.apply(doc, searchOverrides);
+        if (!(doc.root.get("search") instanceof ObjectNode section)) {
+            throw RecipeError.of(name, "has no 'search:' section; a tune file is a recipe plus search:"
+                    + " {metric, sampler, trials, space} (see docs/tuning.md)");
+        }
+        RecipeSchema.validate(doc, "/search");
+        if (!doc.problems().isEmpty()) {
+            throw new RecipeError(name, sorted(doc.problems(), name, searchOverrides));
+        }
+        ObjectNode out = section.deepCopy();
+        RecipeSchema.applySearchDefaults(out);
+        return out;
+    }
+
+    private static Recipe load(Path file, List<String> overrides, boolean tuneFile) {
+        RecipeDocument doc = checked(file, overrides, tuneFile);
+        ObjectNode full = doc.root.deepCopy();
+        RecipeSchema.applyDefaults(full);
         Path baseDir = file.toAbsolutePath().normalize().getParent();
-        RecipeDocument doc = RecipeDocument.parse(text, name);
-        doc.root.remove("search"); // a tune file is a recipe plus `search:` (read by SearchConfig), which training ignores
+        RecipeChecks.check(doc, full, baseDir);
+        if (!doc.problems().isEmpty()) {
+            throw new RecipeError(file.toString(), sorted(doc.problems(), file.toString(), overrides));
+        }
+        return toRecipe(full, baseDir);
+    }
+
+    /** The document with the overrides applied and its schema problems recorded (not yet thrown). */
+    private static RecipeDocument checked(Path file, List<String> overrides, boolean tuneFile) {
+        String name = file.toString();
+        RecipeDocument doc = RecipeDocument.parse(read(file, name), name);
         // before the overrides too, so that --set strategy.type=... works on 'strategy: full'
         RecipeSchema.expandShorthands(doc.root);
         Overrides.apply(doc, overrides);
-        RecipeSchema.validate(doc);
-        ObjectNode full = doc.root.deepCopy();
-        RecipeSchema.applyDefaults(full);
-        RecipeChecks.check(doc, full, baseDir);
-        if (!doc.problems().isEmpty()) {
-            throw new RecipeError(name, sorted(doc.problems(), name, overrides));
+        if (!tuneFile && doc.root.has("search")) {
+            doc.problem(doc.keyAt("/search").problem("'search' is a tuning section: run `ft4j tune " + name
+                    + "` to search, or remove it to train once"));
+            doc.root.remove("search");
         }
-        return toRecipe(full, baseDir);
+        RecipeSchema.validate(doc);
+        return doc;
     }
 
     /** Writes a map such as {@link Recipe#resolved()} as YAML. */

@@ -35,7 +35,15 @@ final class RecipeSchema {
 
     static void validate(RecipeDocument doc) {
         for (Error error : SCHEMA.validate(doc.root)) {
-            doc.problem(explain(doc, error));
+            doc.problem(explain(doc, error, ""));
+        }
+    }
+
+    /** Checks only the part of the document at {@code pointer} (a tune file's {@code /search}) against its subschema. */
+    static void validate(RecipeDocument doc, String pointer) {
+        Schema schema = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12).getSchema(at(pointer));
+        for (Error error : schema.validate(doc.root.at(pointer))) {
+            doc.problem(explain(doc, error, pointer));
         }
     }
 
@@ -46,6 +54,12 @@ final class RecipeSchema {
     static void applyDefaults(ObjectNode node) {
         expandShorthands(node);
         applyDefaults(node, SCHEMA_NODE);
+        node.remove("search"); // a tune file's section, not part of the recipe
+    }
+
+    /** Fills the defaults of a tune file's {@code search:} section. */
+    static void applySearchDefaults(ObjectNode search) {
+        applyDefaults(search, at("/search"));
     }
 
     /**
@@ -113,7 +127,10 @@ final class RecipeSchema {
             return schema;
         }
         for (String part : pointer.substring(1).split("/", -1)) {
-            schema = schema.path("properties").path(part.replace("~1", "/").replace("~0", "~"));
+            String key = part.replace("~1", "/").replace("~0", "~");
+            // A mapping whose keys are the user's own (search.space) declares its values once, under additionalProperties.
+            schema = schema.path("properties").has(key) || !schema.path("additionalProperties").isObject()
+                    ? schema.path("properties").path(key) : schema.path("additionalProperties");
         }
         return schema;
     }
@@ -124,8 +141,8 @@ final class RecipeSchema {
         return names;
     }
 
-    private static Problem explain(RecipeDocument doc, Error error) {
-        String pointer = pointer(error.getInstanceLocation());
+    private static Problem explain(RecipeDocument doc, Error error, String base) {
+        String pointer = base + pointer(error.getInstanceLocation());
         String key = userKey(doc, pointer);
         JsonNode schema = at(pointer);
         JsonNode value = error.getInstanceNode();
@@ -150,6 +167,7 @@ final class RecipeSchema {
 
     private static Problem unknownProperty(RecipeDocument doc, String pointer, String property) {
         List<String> allowed = propertyNames(at(pointer));
+        if (pointer.isEmpty()) allowed.remove("search"); // a tune file's section: suggested for a typo, not listed
         String message = "property '" + property + "' is not defined"
                 + (pointer.isEmpty() ? "" : " in '" + RecipeDocument.dotted(pointer) + "'");
         Optional<String> suggestion = Suggestions.closest(property, allowed);

@@ -5,6 +5,7 @@ import dev.finetune4j.text.EncodedText;
 import dev.finetune4j.text.PaddedBatch;
 import dev.finetune4j.text.TextEncoder;
 import dev.finetune4j.model.TextBatch;
+import dev.finetune4j.train.BatchContext;
 import dev.finetune4j.train.LabelledInputs;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,7 +56,7 @@ public final class EncodedTexts implements LabelledInputs<TextBatch> {
     }
 
     @Override
-    public TextBatch collate(NDManager step, int[] indices) {
+    public TextBatch collate(NDManager step, int[] indices, BatchContext context) {
         List<EncodedText> chosen = new ArrayList<>(indices.length);
         for (int i : indices) chosen.add(texts.get(i));
         PaddedBatch b = TextEncoder.collate(chosen, padId);

@@ -17,8 +17,17 @@ public interface LabelledInputs<B> {
     /** A cost proxy (tokens for text); batches group similar lengths to reduce padding. */
     int length(int i);
 
-    /** The batch of the given examples, created in {@code step} (closed after the step). */
-    B collate(NDManager step, int[] indices);
+    /**
+     * The batch of the given examples, created in {@code scope} (closed after the step).
+     * {@code context} says whether it is for training and where in the run it is: what an
+     * augmentation needs to draw the same after a resume.
+     */
+    B collate(NDManager scope, int[] indices, BatchContext context);
+
+    /** A batch outside training: no augmentation. */
+    default B collate(NDManager scope, int[] indices) {
+        return collate(scope, indices, BatchContext.EVALUATION);
+    }
 
     default int[] labels() {
         int[] y = new int[size()];

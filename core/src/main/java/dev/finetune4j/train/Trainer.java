@@ -288,7 +288,8 @@ public final class Trainer {
                             float share = micro == 1 ? 1f : (float) batch.length / stepExamples;
                             try (NDManager microScope = micro == 1 ? null : scope.newSubManager()) {
                                 NDManager m = micro == 1 ? scope : microScope;
-                                MicroStep r = forwardBackward(model, train, batch, m, start, share);
+                                BatchContext context = new BatchContext(options.seed(), p.epoch, p.step, j, true);
+                                MicroStep r = forwardBackward(model, train, batch, context, m, start, share);
                                 loss += r.loss();
                                 if (trace != null) logitsCrc = logitsCrc * 31 + StepTrace.crc(r.logits());
                             }
@@ -371,9 +372,9 @@ public final class Trainer {
      * Forward and backward of one batch in {@code scope}, its loss scaled by {@code share}; the
      * gradients add to the parameters' {@code .grad}.
      */
-    private <B> MicroStep forwardBackward(TrainableModel<B> model, LabelledInputs<B> train, int[] batch, NDManager scope,
-            Map<String, NDArray> start, float share) {
-        B inputs = train.collate(scope, batch);
+    private <B> MicroStep forwardBackward(TrainableModel<B> model, LabelledInputs<B> train, int[] batch,
+            BatchContext context, NDManager scope, Map<String, NDArray> start, float share) {
+        B inputs = train.collate(scope, batch, context);
         NDArray lossArray, logits;
         // Not DJL's GradientCollector: it allows one per JVM and zeroes every gradient in the
         // JVM, which breaks trials training side by side. Grad mode is per thread; the

@@ -1,16 +1,13 @@
 package dev.finetune4j.tune;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.finetune4j.UserError;
-import java.io.IOException;
+import dev.finetune4j.recipe.RecipeLoader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * A tune file's {@code search:} section: what to optimise and how. The rest of the file is an
@@ -32,9 +29,6 @@ import java.util.Set;
  */
 public record SearchConfig(String metric, Direction direction, String sampler, String pruner, int trials, long seed,
         int startupTrials, long ashaMinResource, int ashaReductionFactor, SearchSpace space) {
-    static final Set<String> KEYS = Set.of("metric", "direction", "sampler", "pruner", "trials", "seed", "startup_trials",
-            "asha", "space");
-
     public Sampler newSampler() {
         return switch (sampler) {
             case "grid" -> new GridSampler(seed);
@@ -56,67 +50,25 @@ public record SearchConfig(String metric, Direction direction, String sampler, S
         return load(file, List.of());
     }
 
-    /** As {@link #load(Path)}, with {@code search.*=value} overrides (others are ignored: they are the recipe's). */
+    /**
+     * As {@link #load(Path)}, with overrides ({@code search.*} ones change the section). The recipe's
+     * schema declares every key, its default and its range ({@code recipe.schema.json}, under
+     * {@code search}); what is checked here is what a schema cannot say.
+     */
     public static SearchConfig load(Path file, List<String> overrides) {
-        JsonNode root;
-        ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
-        try {
-            root = yaml.readTree(file.toFile());
-        } catch (IOException e) {
-            throw new UserError(file + ": cannot read: " + e.getMessage(), e);
-        }
-        for (String o : overrides) {
-            int eq = o.indexOf('=');
-            if (!o.startsWith("search.") || eq < 0 || !(root instanceof com.fasterxml.jackson.databind.node.ObjectNode)) continue;
-            String[] path = o.substring(0, eq).split("\\.");
-            com.fasterxml.jackson.databind.node.ObjectNode at = (com.fasterxml.jackson.databind.node.ObjectNode) root;
-            for (int i = 0; i < path.length - 1; i++) {
-                JsonNode next = at.get(path[i]);
-                at = next instanceof com.fasterxml.jackson.databind.node.ObjectNode n ? n : at.putObject(path[i]);
-            }
-            try {
-                at.set(path[path.length - 1], yaml.readTree(o.substring(eq + 1)));
-            } catch (IOException e) {
-                throw new UserError("--set " + o + ": not a YAML value: " + e.getMessage());
-            }
-        }
-        JsonNode s = root == null ? null : root.get("search");
-        if (s == null || !s.isObject()) {
-            throw new UserError(file + ": has no 'search:' section; a tune file is a recipe plus search: {metric, sampler,"
-                    + " trials, space} (see docs/tuning.md)");
-        }
+        JsonNode s = RecipeLoader.searchSection(file, overrides);
         List<String> problems = new ArrayList<>();
-        for (Iterator<String> it = s.fieldNames(); it.hasNext(); ) {
-            String k = it.next();
-            if (!KEYS.contains(k)) problems.add("search." + k + " is not a search setting (known: " + String.join(", ", KEYS.stream().sorted().toList()) + ")");
-        }
-        String metric = s.path("metric").asText("validation.macro_f1");
-        if (!metric.startsWith("validation.")) problems.add("search.metric must be validation.<metric>, e.g. validation.macro_f1; got " + metric);
-        String dir = s.path("direction").asText(metric.endsWith("loss") ? "minimize" : "maximize");
-        if (!Set.of("maximize", "minimize").contains(dir)) problems.add("search.direction must be maximize or minimize, got " + dir);
-        String sampler = s.path("sampler").asText("tpe");
-        if (!Set.of("grid", "random", "tpe").contains(sampler)) problems.add("search.sampler must be grid, random or tpe, got " + sampler);
-        String pruner = s.path("pruner").asText("none");
-        if (!Set.of("none", "median", "asha").contains(pruner)) problems.add("search.pruner must be none, median or asha, got " + pruner);
-        int trials = s.path("trials").asInt(20);
-        if (trials < 1) problems.add("search.trials must be >= 1");
-        JsonNode asha = s.path("asha");
-        long minResource = asha.path("min_resource").asLong(1);
-        int reduction = asha.path("reduction_factor").asInt(3);
-        if (minResource < 1 || reduction < 2) problems.add("search.asha needs min_resource >= 1 and reduction_factor >= 2");
+        String metric = s.get("metric").asText();
+        String dir = s.get("direction").isNull() ? (metric.endsWith("loss") ? "minimize" : "maximize")
+                : s.get("direction").asText();
+        String sampler = s.get("sampler").asText();
         List<SearchSpace.Param> params = new ArrayList<>();
-        JsonNode space = s.get("space");
-        if (space == null || !space.isObject() || space.isEmpty()) {
-            problems.add("search.space must map recipe keys to distributions, e.g. train.learning_rate: {type: log_uniform,"
-                    + " low: 1.0e-5, high: 1.0e-3}");
-        } else {
-            for (Iterator<Map.Entry<String, JsonNode>> it = space.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
-                try {
-                    params.add(param(e.getKey(), e.getValue()));
-                } catch (IllegalArgumentException ex) {
-                    problems.add("search.space." + e.getKey() + ": " + ex.getMessage());
-                }
+        for (Iterator<Map.Entry<String, JsonNode>> it = s.get("space").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            try {
+                params.add(param(e.getKey(), e.getValue()));
+            } catch (IllegalArgumentException ex) {
+                problems.add("search.space." + e.getKey() + ": " + ex.getMessage());
             }
         }
         SearchSpace searchSpace = null;
@@ -129,8 +81,10 @@ public record SearchConfig(String metric, Direction direction, String sampler, S
             }
         }
         if (!problems.isEmpty()) throw new UserError(file + ": " + String.join("; ", problems));
-        return new SearchConfig(metric, Direction.valueOf(dir.toUpperCase()), sampler, pruner, trials, s.path("seed").asLong(0),
-                s.path("startup_trials").asInt(10), minResource, reduction, searchSpace);
+        JsonNode asha = s.get("asha");
+        return new SearchConfig(metric, Direction.valueOf(dir.toUpperCase(java.util.Locale.ROOT)), sampler,
+                s.get("pruner").asText(), s.get("trials").asInt(), s.get("seed").asLong(), s.get("startup_trials").asInt(),
+                asha.get("min_resource").asLong(), asha.get("reduction_factor").asInt(), searchSpace);
     }
 
     private static SearchSpace.Param param(String name, JsonNode d) {

@@ -74,7 +74,7 @@ public final class Study {
 
     /** Runs the study with its trials on {@code backend} (which the caller closes). */
     public Outcome run(Path outputDir, Integer trialsOverride, TrialBackend backend, boolean trainBest) {
-        Recipe base = RecipeLoader.load(tuneFile, overrides); // the base recipe must be valid before any trial starts
+        Recipe base = RecipeLoader.loadTuneBase(tuneFile, overrides); // the base recipe must be valid before any trial starts
         outputDir = outputDir.toAbsolutePath().normalize();
         int budget = trialsOverride != null ? trialsOverride : config.trials();
         Sampler sampler = config.newSampler();

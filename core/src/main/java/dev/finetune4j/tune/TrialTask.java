@@ -50,7 +50,7 @@ public record TrialTask(String tuneFile, List<String> overrides, int number, Map
     public static Recipe recipe(Path tuneFile, List<String> overrides, Map<String, Object> params) {
         List<String> o = new ArrayList<>(overrides);
         params.forEach((k, v) -> o.add(k + "=" + v));
-        return RecipeLoader.load(tuneFile, o);
+        return RecipeLoader.loadTuneBase(tuneFile, o);
     }
 
     /** Claims the trial, runs it and records how it ended, unless an earlier attempt already finished it. */

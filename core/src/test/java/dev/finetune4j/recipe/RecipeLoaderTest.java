@@ -588,4 +588,20 @@ class RecipeLoaderTest {
         assertThat(error(MINIMAL, "strategy.freeze_layers=2").getMessage())
                 .isEqualTo("--set strategy.freeze_layers=2: 'strategy.freeze_layers' applies only to type partial");
     }
+
+    @Test
+    void aSearchSectionGivenToTrainIsAnErrorThatSaysToTune() throws IOException {
+        String tuneFile = MINIMAL + """
+                search:
+                  space:
+                    train.learning_rate: {type: log_uniform, low: 1.0e-5, high: 1.0e-3}
+                """;
+        RecipeError e = error(tuneFile);
+        assertThat(e.problems()).singleElement().satisfies(p -> {
+            assertThat(p.line()).isEqualTo(MINIMAL.split("\n").length + 1);
+            assertThat(p.message()).contains("'search' is a tuning section").contains("ft4j tune " + recipe);
+        });
+        assertThat(RecipeLoader.loadTuneBase(recipe, List.of()).name()).as("the same file is a tune file's base")
+                .isEqualTo("spam");
+    }
 }

@@ -122,7 +122,7 @@ class BodyBuffersTest {
             }
 
             @Override
-            public NDArray collate(NDManager step, int[] indices) {
+            public NDArray collate(NDManager step, int[] indices, BatchContext context) {
                 float[] flat = new float[indices.length * IN];
                 for (int k = 0; k < indices.length; k++) System.arraycopy(x[indices[k]], 0, flat, k * IN, IN);
                 return step.create(flat, new Shape(indices.length, IN));

@@ -28,7 +28,7 @@ public final class TinyTexts {
             }
 
             @Override
-            public TextBatch collate(NDManager step, int[] indices) {
+            public TextBatch collate(NDManager step, int[] indices, BatchContext context) {
                 long[][] chosen = new long[indices.length][];
                 long[][] mask = new long[indices.length][4];
                 for (int i = 0; i < indices.length; i++) {

@@ -433,7 +433,7 @@ class TrainerTest {
                 public int size() { return skewed.size(); }
                 public int label(int i) { return skewed.label(i); }
                 public int length(int i) { return 1; }
-                public ai.djl.ndarray.NDArray collate(NDManager step, int[] indices) {
+                public ai.djl.ndarray.NDArray collate(NDManager step, int[] indices, BatchContext context) {
                     for (int i : indices) seen[y[i]]++;
                     return skewed.collate(step, indices);
                 }

@@ -35,9 +35,24 @@ class SearchConfigTest {
         Files.writeString(f, String.join("\n", "name: x", "search:", "  sampler: bayes", "  trails: 3", "  space:",
                 "    train.learning_rate: {type: log_uniform, low: 0, high: 1.0e-3}",
                 "    strategy.rank: {type: int, low: 4, high: 32, when: {strategy.type: [lora]}}", ""));
+        // What the schema declares comes back with line, column and a did-you-mean, every problem at once.
         assertThatThrownBy(() -> SearchConfig.load(f)).isInstanceOf(UserError.class)
-                .hasMessageContaining("search.sampler must be grid, random or tpe, got bayes")
-                .hasMessageContaining("search.trails is not a search setting")
+                .hasMessageContaining(f + ":3:12: 'search.sampler' must be one of: grid, random, tpe; got the string 'bayes'")
+                .hasMessageContaining(f + ":4:3: property 'trails' is not defined in 'search' — did you mean 'trials'?");
+        Path asha = dir.resolve("asha.yaml");
+        Files.writeString(asha, String.join("\n", "name: x", "search:", "  pruner: asha", "  asha: {min_resorce: 2}",
+                "  space:", "    train.learning_rate: {type: log_uniform, low: 1.0e-5, high: 1.0e-3, lo: 1}", ""));
+        assertThatThrownBy(() -> SearchConfig.load(asha))
+                .hasMessageContaining(asha + ":4:10: property 'min_resorce' is not defined in 'search.asha' — did you mean"
+                        + " 'min_resource'?")
+                .hasMessageContaining("property 'lo' is not defined in 'search.space.train.learning_rate'");
+        assertThatThrownBy(() -> SearchConfig.load(asha, List.of("search.trials=0")))
+                .hasMessageContaining("--set search.trials=0").hasMessageContaining("'search.trials' must be");
+        // What it cannot declare is checked after it.
+        Path range = dir.resolve("range.yaml");
+        Files.writeString(range, String.join("\n", "search:", "  space:",
+                "    train.learning_rate: {type: log_uniform, low: 0, high: 1.0e-3}", ""));
+        assertThatThrownBy(() -> SearchConfig.load(range))
                 .hasMessageContaining("search.space.train.learning_rate: train.learning_rate: need 0 < low < high");
         Path none = dir.resolve("plain.yaml");
         Files.writeString(none, "name: x\n");
