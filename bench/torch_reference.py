@@ -502,7 +502,7 @@ def main():
                     help="write the correctness check file (eval, no dropout, batch 2 x seq 16) and exit")
     ap.add_argument("--logits-of", metavar="INPUTS.json", default=None,
                     help="eval-mode logits of the batch in INPUTS.json (input_ids, attention_mask, token_type_ids),"
-                         " printed as one JSON line {\"logits\": [...]}, and exit")
+                         " printed as one JSON line {\"logits\": [...], \"pooler_output\": [...]}, and exit")
     args = ap.parse_args()
     if args.steps < 1 or args.warmup < 0 or args.threads < 1:
         ap.error("need --steps >= 1, --warmup >= 0, --threads >= 1")
@@ -530,9 +530,9 @@ def main():
             batch = json.load(f)
         model.eval()
         with torch.inference_mode():
-            logits, _, _ = model(*(torch.tensor(batch[k], dtype=torch.int64)
-                                   for k in ("input_ids", "attention_mask", "token_type_ids")))
-        print(json.dumps({"logits": logits.tolist(), "torch": torch.__version__}))
+            logits, _, pooled = model(*(torch.tensor(batch[k], dtype=torch.int64)
+                                        for k in ("input_ids", "attention_mask", "token_type_ids")))
+        print(json.dumps({"logits": logits.tolist(), "pooler_output": pooled.tolist(), "torch": torch.__version__}))
         return
 
     res = {

@@ -143,8 +143,8 @@ public final class ParameterStore implements AutoCloseable {
     }
 
     /**
-     * Replaces values, keeping each array object (and so the references optimizers and models hold)
-     * and whether it takes a gradient.
+     * Copies values into the arrays in place: each keeps its storage, its object (the references
+     * optimizers and models hold) and whether it takes a gradient.
      */
     public void copyFrom(Map<String, HostTensor> values) {
         for (Map.Entry<String, HostTensor> e : values.entrySet()) {
@@ -153,12 +153,23 @@ public final class ParameterStore implements AutoCloseable {
                 throw new IllegalArgumentException(e.getKey() + " is " + a.getShape() + ", the new value "
                         + e.getValue().shapeString());
             }
-            // Not NDArray.set: its JNI call enters libtorch's deprecated AutoNonVariableTypeMode, which
-            // prints a warning into every run's output.
-            NDArray fresh = manager.create(e.getValue().data(), a.getShape());
+            // Not NDArray.set(Buffer): its JNI call enters libtorch's deprecated AutoNonVariableTypeMode,
+            // which prints a warning into every run's output. Not intern() of a new array either: a CPU
+            // array made from a Java buffer keeps pointing into that buffer, which intern() leaves behind
+            // to be freed. An indexed put copies into the array's own storage (an in-place op, so the
+            // array must not require a gradient meanwhile).
+            if (a.getShape().dimension() == 0) { // a scalar has nothing to index: the old way, warning and all
+                a.set(java.nio.FloatBuffer.wrap(e.getValue().data()));
+                continue;
+            }
             boolean gradient = a.hasGradient();
-            a.intern(fresh);
-            if (gradient) a.setRequiresGradient(true);
+            try (NDManager scratch = manager.newSubManager()) {
+                NDArray value = scratch.create(e.getValue().data(), a.getShape());
+                if (gradient) a.setRequiresGradient(false);
+                a.set(new ai.djl.ndarray.index.NDIndex(":"), value);
+            } finally {
+                if (gradient) a.setRequiresGradient(true);
+            }
         }
     }
 

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import ai.djl.ndarray.NDManager;
+import dev.finetune4j.TensorRuntime;
+import dev.finetune4j.model.TextBatch;
 import dev.finetune4j.recipe.RecipeLoader;
-import dev.finetune4j.testing.TinyRun;
 import dev.finetune4j.text.PaddedBatch;
 import dev.finetune4j.text.TextClassifier;
 import dev.finetune4j.text.TextEncoder;
@@ -51,11 +53,12 @@ class ExportParityTest {
     @Test
     void theExportGivesTheSameProbabilitiesInPyTorch(@TempDir Path tmp) throws Exception {
         requireTorch();
-        TinyRun.write(tmp, 120);
+        // The real MiniLM, a few steps: a random-init tiny model's outputs hardly depend on the input.
+        Files.write(tmp.resolve("mails.jsonl"), Files.readAllLines(Path.of("../examples/spam/emails.jsonl")).subList(0, 120));
         Path recipe = tmp.resolve("recipe.yaml");
-        Files.writeString(recipe, String.join("\n", "name: tiny", "model: tiny-bert", "seed: 3", "data:",
-                "  train: mails.jsonl", "  max_length: 64", "train:", "  epochs: 2", "  batch_size: 8",
-                "  learning_rate: 1.0e-3", ""));
+        Files.writeString(recipe, String.join("\n", "name: parity", "model: all-minilm-l6-v2", "seed: 3", "data:",
+                "  train: mails.jsonl", "  max_length: 64", "train:", "  epochs: 1", "  max_steps: 3", "  batch_size: 8",
+                ""));
         Path out = tmp.resolve("run");
         new FineTune(RecipeLoader.load(recipe), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))
                 .run(out, TrainingListener.none());
@@ -64,20 +67,26 @@ class ExportParityTest {
         for (String line : Files.readAllLines(out.resolve("test_predictions.jsonl"))) {
             texts.add(JSON.readTree(line).path("text").asText());
         }
+        texts.addAll(List.of("WIN a FREE cruise, click now", "Minutes of Tuesday's meeting attached")); // shorter: padding
         Path model = out.resolve("model");
-        float[][] here;
-        try (TextClassifier classifier = TextClassifier.load(model)) {
-            here = classifier.probabilities(texts);
-        }
         PaddedBatch batch;
         try (TextEncoder encoder = TextEncoder.load(model.resolve("tokenizer.json"), 64)) {
             batch = TextEncoder.collate(encoder.encodeAll(texts), encoder.padId());
         }
-        assertThat(batch.attentionMask()[0]).as("real, padded inputs").contains(0L);
+        float[][] here;
+        float[] pooledHere;
+        try (TextClassifier classifier = TextClassifier.load(model); NDManager scope = TensorRuntime.newManager()) {
+            here = classifier.probabilities(texts);
+            TextBatch b = new TextBatch(scope.create(batch.inputIds()), scope.create(batch.attentionMask()),
+                    scope.create(batch.tokenTypeIds()));
+            pooledHere = classifier.model().features(scope, b, false).toFloatArray();
+        }
+        assertThat(java.util.Arrays.stream(batch.attentionMask()).flatMapToLong(java.util.Arrays::stream).anyMatch(v -> v == 0))
+                .as("real texts of different lengths, padded").isTrue();
         Path inputs = tmp.resolve("inputs.json");
         JSON.writeValue(inputs.toFile(), Map.of("input_ids", batch.inputIds(), "attention_mask", batch.attentionMask(),
                 "token_type_ids", batch.tokenTypeIds()));
-        Process p = new ProcessBuilder(PYTHON, REFERENCE.toString(), "--model", model.toString(), "--threads", "1",
+        Process p = new ProcessBuilder(PYTHON, REFERENCE.toString(), "--model", model.toString(), "--threads", "1", "--seq", "8",
                 "--logits-of", inputs.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(300, TimeUnit.SECONDS)).isTrue();
@@ -85,12 +94,20 @@ class ExportParityTest {
         JsonNode logits = JSON.readTree(stdout).path("logits");
 
         assertThat(logits.size()).isEqualTo(texts.size());
-        double lo = 1, hi = 0;
-        for (float[] row : here) {
-            lo = Math.min(lo, row[0]);
-            hi = Math.max(hi, row[0]);
+        // The body's output (the pooler's, which the head reads) first: it varies a lot between texts,
+        // so a wrong weight shows there even where the tiny model's probabilities are all near 0.5.
+        JsonNode pooled = JSON.readTree(stdout).path("pooler_output");
+        int hidden = pooled.get(0).size();
+        double spread = 0;
+        for (int i = 0; i < texts.size(); i++) {
+            for (int j = 0; j < hidden; j++) {
+                double reference = pooled.get(i).get(j).asDouble();
+                assertThat((double) pooledHere[i * hidden + j]).as("pooler output, text %d, unit %d", i, j)
+                        .isCloseTo(reference, within(1e-4));
+                spread = Math.max(spread, Math.abs(reference - pooled.get(0).get(j).asDouble()));
+            }
         }
-        assertThat(hi - lo).as("the texts get different probabilities, so a wrong weight would show").isGreaterThan(1e-3);
+        assertThat(spread).as("texts give different pooler outputs").isGreaterThan(0.05);
         for (int i = 0; i < texts.size(); i++) {
             double a = logits.get(i).get(0).asDouble(), b = logits.get(i).get(1).asDouble();
             double max = Math.max(a, b);
