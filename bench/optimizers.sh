@@ -4,6 +4,7 @@
 # SGD (momentum 0.9) and RMSprop get the ones given below, since an adaptive optimizer's rate
 # is far too small for SGD and RMSprop's first steps are larger than Adam's.
 #   bench/optimizers.sh [OPTIMIZER ...]     default: adamw adam sgd rmsprop
+#   RESUME=1 bench/optimizers.sh            keeps the runs that finished at the same commit
 # Runs are sequential and time themselves: run nothing else on the machine meanwhile. They use a
 # snapshot of HEAD (bench/snapshot.sh). Extra ft4j flags go in FT4J_ARGS.
 set -euo pipefail
@@ -21,6 +22,11 @@ declare -A SETTINGS=(
 source bench/snapshot.sh optimizers "$SRC"
 for opt in "$@"; do
   [[ -n "${SETTINGS[$opt]:-}" ]] || { echo "optimizers: unknown optimizer $opt" >&2; exit 2; }
+  if [[ "${RESUME:-0}" == 1 && -f "$OUT/spam-$opt/metrics.json" \
+        && "$(cat "$OUT/spam-$opt.commit" 2>/dev/null)" == "$(git -C "$SRC" rev-parse --short HEAD)" ]]; then
+    echo "== $opt: done at this commit, kept" >&2
+    continue
+  fi
   echo "== $(date -u +%H:%M:%S) $opt: ${SETTINGS[$opt]}" >&2
   rm -rf "${OUT:?}/spam-$opt"
   # shellcheck disable=SC2086

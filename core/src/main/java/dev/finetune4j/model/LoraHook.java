@@ -1,7 +1,7 @@
 package dev.finetune4j.model;
 
 /**
- * LoRA on some linear modules of a body (set by {@code dev.finetune4j.adapt.Lora}): a module
+ * LoRA on some linear modules of a body (set by the adapt package's Lora): a module
  * {@code M} that has parameters {@code M.lora_A.weight} [r, in] and {@code M.lora_B.weight} [out, r]
  * computes {@code x W^T + b + (dropout(x) A^T B^T) * scaling}, dropout only in training.
  */
