@@ -41,17 +41,20 @@ class DashboardTest {
         // Before the training: on CI a missing browser fails here; elsewhere each test is skipped (below).
         if (!HeadlessChromium.available()) return;
         TinyRun.write(tmp, 80);
+        List<String> recipe = List.of("name: tiny", "model: tiny-bert", "seed: 3", "data:", "  train: mails.jsonl",
+                "  max_length: 32", "  validation_fraction: 0.2", "  test_fraction: 0.2", "train:", "  epochs: 3",
+                "  batch_size: 16", "  early_stopping: false");
+        Path train = Files.write(tmp.resolve("recipe.yaml"), recipe);
         Path tune = tmp.resolve("tune.yaml");
-        Files.writeString(tune, String.join("\n", "name: tiny", "model: tiny-bert", "seed: 3", "data:",
-                "  train: mails.jsonl", "  max_length: 32", "  validation_fraction: 0.2", "  test_fraction: 0.2",
-                "train:", "  epochs: 3", "  batch_size: 16", "  early_stopping: false", "search:",
-                "  metric: validation.macro_f1", "  sampler: random", "  trials: 3", "  seed: 1", "  space:",
-                "    train.learning_rate: {type: log_uniform, low: 1.0e-4, high: 1.0e-2}", ""));
+        List<String> tuneFile = new java.util.ArrayList<>(recipe);
+        tuneFile.addAll(List.of("search:", "  metric: validation.macro_f1", "  sampler: random", "  trials: 3",
+                "  seed: 1", "  space:", "    train.learning_rate: {type: log_uniform, low: 1.0e-4, high: 1.0e-2}"));
+        Files.write(tune, tuneFile);
         previousRuns = System.getProperty("ft4j.runs");
         System.setProperty("ft4j.runs", tmp.resolve("runs").toString());
         store = tmp.resolve("runs/runs.db");
-        assertThat(Ft4j.execute("train", tune.toString(), "--output", tmp.resolve("a").toString())).isZero();
-        assertThat(Ft4j.execute("train", tune.toString(), "--output", tmp.resolve("b").toString(), "--set",
+        assertThat(Ft4j.execute("train", train.toString(), "--output", tmp.resolve("a").toString())).isZero();
+        assertThat(Ft4j.execute("train", train.toString(), "--output", tmp.resolve("b").toString(), "--set",
                 "train.learning_rate=3e-3")).isZero();
         assertThat(Ft4j.execute("tune", tune.toString(), "--output", tmp.resolve("study").toString(), "--no-best")).isZero();
         dashboard = Dashboard.start(store, "127.0.0.1", 0);
