@@ -4,7 +4,7 @@
 # SGD (momentum 0.9) and RMSprop get the ones given below, since an adaptive optimizer's rate
 # is far too small for SGD and RMSprop's first steps are larger than Adam's.
 #   bench/optimizers.sh [OPTIMIZER ...]     default: adamw adam sgd rmsprop
-#   RESUME=1 bench/optimizers.sh            keeps the runs that finished at the same commit
+#   RESUME=1 bench/optimizers.sh            keeps the runs that finished at the same commit and settings
 # Runs are sequential and time themselves: run nothing else on the machine meanwhile. They use a
 # snapshot of HEAD (bench/snapshot.sh). Extra ft4j flags go in FT4J_ARGS.
 set -euo pipefail
@@ -22,8 +22,10 @@ declare -A SETTINGS=(
 source bench/snapshot.sh optimizers "$SRC"
 for opt in "$@"; do
   [[ -n "${SETTINGS[$opt]:-}" ]] || { echo "optimizers: unknown optimizer $opt" >&2; exit 2; }
+  settings="${SETTINGS[$opt]}${FT4J_ARGS:+ $FT4J_ARGS}"
   if [[ "${RESUME:-0}" == 1 && -f "$OUT/spam-$opt/metrics.json" \
-        && "$(cat "$OUT/spam-$opt.commit" 2>/dev/null)" == "$(git -C "$SRC" rev-parse --short HEAD)" ]]; then
+        && "$(cat "$OUT/spam-$opt.commit" 2>/dev/null)" == "$(git -C "$SRC" rev-parse --short HEAD)" \
+        && "$(cat "$OUT/spam-$opt.settings" 2>/dev/null)" == "$settings" ]]; then
     echo "== $opt: done at this commit, kept" >&2
     continue
   fi
@@ -32,7 +34,7 @@ for opt in "$@"; do
   # shellcheck disable=SC2086
   "$SRC/ft4j" train "$SRC/examples/spam/recipe.yaml" --output "$OUT/spam-$opt" ${SETTINGS[$opt]} ${FT4J_ARGS:-} \
     > "$OUT/spam-$opt.log" 2>&1 || { tail -5 "$OUT/spam-$opt.log" >&2; exit 1; }
-  echo "${SETTINGS[$opt]}" > "$OUT/spam-$opt.settings"
+  echo "$settings" > "$OUT/spam-$opt.settings"
   git -C "$SRC" rev-parse --short HEAD > "$OUT/spam-$opt.commit"
 done
 python3 - "$OUT" <<'PY' | tee "$OUT/table.md"
