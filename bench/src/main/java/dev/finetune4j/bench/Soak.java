@@ -1,8 +1,8 @@
 package dev.finetune4j.bench;
 
+import dev.finetune4j.pipeline.FineTune;
 import dev.finetune4j.recipe.Recipe;
 import dev.finetune4j.recipe.RecipeLoader;
-import dev.finetune4j.pipeline.FineTune;
 import dev.finetune4j.train.TrainingListener;
 import dev.finetune4j.util.AtomicFiles;
 import dev.finetune4j.util.ProcessMemory;

@@ -1,8 +1,8 @@
 package dev.finetune4j.cli;
 
+import dev.finetune4j.pipeline.FineTune;
 import dev.finetune4j.recipe.Recipe;
 import dev.finetune4j.recipe.RecipeLoader;
-import dev.finetune4j.pipeline.FineTune;
 import dev.finetune4j.track.RunStore;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,18 +1,17 @@
 package dev.finetune4j.cli;
 
-import dev.finetune4j.testing.TinyRun;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.finetune4j.model.HostTensor;
 import dev.finetune4j.model.bert.BertConfig;
 import dev.finetune4j.model.bert.BertModel;
 import dev.finetune4j.model.io.HfConfig;
-import dev.finetune4j.model.HostTensor;
 import dev.finetune4j.model.io.ModelCatalog;
 import dev.finetune4j.model.io.SafeTensors;
+import dev.finetune4j.testing.TinyRun;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -6,15 +6,12 @@ import java.util.List;
 
 /**
  * A pre-trained network without its task head: one feature vector per example. Its tensors live
- * in the task model's {@link ParameterStore} under {@link #prefix()}; {@link #modules()} declares
- * them, and what each module is decides how strategies treat it (see {@link Module}).
+ * in the task model's {@link ParameterStore}; {@link #modules()} declares them by their full keys,
+ * and what each module is decides how strategies treat it (see {@link Module}).
  *
  * @param <B> the batch it takes (token ids, images)
  */
 public interface Body<B> {
-    /** The key prefix of its tensors inside a task model, e.g. {@code bert.}. */
-    String prefix();
-
     /** Its modules with full keys, in checkpoint order. */
     List<Module> modules();
 

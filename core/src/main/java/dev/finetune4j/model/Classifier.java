@@ -40,17 +40,12 @@ public class Classifier<B> implements TrainableModel<B>, AutoCloseable {
         this.newlyInitialised = Set.copyOf(newlyInitialised);
         this.notes = List.copyOf(notes);
         List<Module> modules = new java.util.ArrayList<>(body.modules());
-        modules.add(headModule(headKey, labels.size(), body.featureSize()));
+        modules.add(Module.linear(headKey, Module.ABOVE, labels.size(), body.featureSize()));
         for (Module m : modules) {
             moduleByName.put(m.name(), m);
             m.parameters().keySet().forEach(local -> moduleOfKey.put(m.key(local), m));
             m.buffers().keySet().forEach(local -> moduleOfKey.put(m.key(local), m));
         }
-    }
-
-    /** The head's linear module, [labels, features]. */
-    public static Module headModule(String headKey, int labels, long features) {
-        return Module.linear(headKey, Module.ABOVE, labels, features);
     }
 
     /** Logits, [batch, labels]. */
@@ -77,7 +72,6 @@ public class Classifier<B> implements TrainableModel<B>, AutoCloseable {
     /** Head and anything above the blocks 0, last block 1, ..., first block N, below the blocks N + 1. */
     @Override
     public int depthFromTop(String parameterName) {
-        if (isHead(parameterName)) return 0;
         Module m = moduleOf(parameterName);
         if (m == null || m.block() == Module.ABOVE) return 0;
         if (m.block() == Module.BELOW) return body.blocks() + 1;
@@ -86,7 +80,6 @@ public class Classifier<B> implements TrainableModel<B>, AutoCloseable {
 
     /** The block of the module a tensor belongs to ({@link Module#BELOW}, 0.., {@link Module#ABOVE}), or null if none does. */
     public Integer blockOf(String parameterName) {
-        if (isHead(parameterName)) return Module.ABOVE;
         Module m = moduleOf(parameterName);
         return m == null ? null : m.block();
     }
@@ -94,7 +87,7 @@ public class Classifier<B> implements TrainableModel<B>, AutoCloseable {
     @Override
     public boolean takesNoDecay(String parameterName) {
         Module m = moduleOf(parameterName);
-        if (m == null || !parameterName.startsWith(m.name() + ".")) return TrainableModel.super.takesNoDecay(parameterName);
+        if (m == null) return TrainableModel.super.takesNoDecay(parameterName);
         String local = parameterName.substring(m.name().length() + 1);
         // An adapter of a module (M.lora_A.weight) is a weight of its own, whatever M is.
         return local.contains(".") ? local.endsWith("bias") : m.takesNoDecay(local);
@@ -120,10 +113,6 @@ public class Classifier<B> implements TrainableModel<B>, AutoCloseable {
 
     public Body<B> body() {
         return body;
-    }
-
-    public String headKey() {
-        return headKey;
     }
 
     public List<String> labels() {

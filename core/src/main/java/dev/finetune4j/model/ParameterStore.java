@@ -47,12 +47,8 @@ public final class ParameterStore implements AutoCloseable {
 
     /** Adds or replaces a parameter from host data; it starts trainable. */
     public NDArray put(String name, HostTensor t) {
-        NDArray old = arrays.remove(name);
-        if (old != null) old.close();
+        NDArray a = insert(name, t);
         buffers.remove(name);
-        NDArray a = manager.create(t.data(), new Shape(t.shape()));
-        a.setName(name);
-        arrays.put(name, a);
         setTrainable(name, true);
         return a;
     }
@@ -62,13 +58,18 @@ public final class ParameterStore implements AutoCloseable {
      * but never trains (BatchNorm's running statistics). Buffers are not counted as parameters.
      */
     public NDArray putBuffer(String name, HostTensor t) {
+        NDArray a = insert(name, t);
+        trainable.put(name, false);
+        buffers.add(name);
+        return a;
+    }
+
+    private NDArray insert(String name, HostTensor t) {
         NDArray old = arrays.remove(name);
         if (old != null) old.close();
         NDArray a = manager.create(t.data(), new Shape(t.shape()));
         a.setName(name);
         arrays.put(name, a);
-        trainable.put(name, false);
-        buffers.add(name);
         return a;
     }
 

@@ -22,8 +22,8 @@ import dev.finetune4j.track.Provenance;
 import dev.finetune4j.track.Reproducibility;
 import dev.finetune4j.track.RunRecorder;
 import dev.finetune4j.track.RunReport;
-import dev.finetune4j.track.RunStore;
 import dev.finetune4j.track.RunStore.NewRun;
+import dev.finetune4j.track.RunStore;
 import dev.finetune4j.train.Checkpoints;
 import dev.finetune4j.train.Evaluator;
 import dev.finetune4j.train.LabelledInputs;
@@ -151,7 +151,8 @@ public final class FineTune {
                 tc.keepCheckpoints(), fingerprint(provenance), log);
         Checkpoints.Loaded resumeFrom = resumePoint(checkpoints, resume, outputDir);
         try (NDManager manager = TensorRuntime.newManager();
-                Modality.Run<B> run = modality.open(recipe, files, data.labels().names(), manager, log)) {
+                Modality.Run<B> run = modality.open(recipe, files, model(provenance), data.labels().names(), manager,
+                        log)) {
             Classifier<B> model = run.model();
             LabelledInputs<B> train = run.inputs(data.train(), data.indices(data.train()), "train", dataReport);
             LabelledInputs<B> validation = run.inputs(data.validation(), data.indices(data.validation()), "validation",
@@ -252,7 +253,8 @@ public final class FineTune {
         long t0 = System.nanoTime();
         long heapLimit = FeatureExtraction.defaultHeapLimitBytes();
         String key = featureCacheDir == null ? null
-                : Provenance.sha256((weightsSha256(provenance) + run.featureSettings()).getBytes(StandardCharsets.UTF_8));
+                : Provenance.sha256((model(provenance).get("weights_sha256") + run.featureSettings())
+                        .getBytes(StandardCharsets.UTF_8));
         Path trainCache = key == null ? null
                 : featureCacheDir.resolve(key.substring(0, 16) + "-" + run.digest(train).substring(0, 16) + ".f32");
         Path validationCache = key == null ? null
@@ -394,9 +396,10 @@ public final class FineTune {
         }
     }
 
+    /** Provenance's model section: the files' kind, description and SHA-256. */
     @SuppressWarnings("unchecked")
-    private static String weightsSha256(Map<String, Object> provenance) {
-        return (String) ((Map<String, Object>) provenance.get("model")).get("weights_sha256");
+    private static Map<String, Object> model(Map<String, Object> provenance) {
+        return (Map<String, Object>) provenance.get("model");
     }
 
     /** What a checkpoint must have been made from to be resumed: the recipe as resolved, the model and data by hash. */

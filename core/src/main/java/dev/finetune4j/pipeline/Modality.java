@@ -40,8 +40,12 @@ public interface Modality<B> {
     /**
      * Builds the pre-trained body with a new head sized to {@code labels} in {@code manager}, after
      * checking that the recipe fits the model (user errors name the key to change).
+     *
+     * @param modelProvenance provenance's record of the model files, with their SHA-256
+     *     ({@code weights_sha256}, {@code tokenizer_sha256}): what caches of derived data are keyed by
      */
-    Run<B> open(Recipe recipe, ResolvedModelFiles files, List<String> labels, NDManager manager, PrintStream log);
+    Run<B> open(Recipe recipe, ResolvedModelFiles files, Map<String, Object> modelProvenance, List<String> labels,
+            NDManager manager, PrintStream log);
 
     /** One run's model and what depends on it. */
     interface Run<B> extends AutoCloseable {

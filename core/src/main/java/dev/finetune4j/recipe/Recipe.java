@@ -1,7 +1,6 @@
 package dev.finetune4j.recipe;
 
 import dev.finetune4j.train.Schedule;
-
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;

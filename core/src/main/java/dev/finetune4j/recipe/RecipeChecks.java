@@ -1,11 +1,9 @@
 package dev.finetune4j.recipe;
 
-import dev.finetune4j.util.RecipeNames;
-
-import dev.finetune4j.data.Format;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.finetune4j.data.Format;
+import dev.finetune4j.util.RecipeNames;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;

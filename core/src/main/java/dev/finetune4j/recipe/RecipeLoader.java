@@ -1,24 +1,18 @@
 package dev.finetune4j.recipe;
 
-import dev.finetune4j.train.OnNonFinite;
-
-import dev.finetune4j.train.Sampler;
-
-import dev.finetune4j.train.Schedule;
-
-import dev.finetune4j.util.RecipeNames;
-
-import dev.finetune4j.data.Format;
-import dev.finetune4j.data.OnBadLine;
-
-import dev.finetune4j.model.Pooling;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import dev.finetune4j.data.Format;
+import dev.finetune4j.data.OnBadLine;
+import dev.finetune4j.model.Pooling;
+import dev.finetune4j.train.OnNonFinite;
+import dev.finetune4j.train.Sampler;
+import dev.finetune4j.train.Schedule;
+import dev.finetune4j.util.RecipeNames;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.CharacterCodingException;
@@ -77,7 +71,7 @@ public final class RecipeLoader {
             throw RecipeError.of(name, "has no 'search:' section; a tune file is a recipe plus search:"
                     + " {metric, sampler, trials, space} (see docs/tuning.md)");
         }
-        RecipeSchema.validate(doc, "/search");
+        RecipeSchema.validateSearch(doc);
         if (!doc.problems().isEmpty()) {
             throw new RecipeError(name, sorted(doc.problems(), name, searchOverrides));
         }
@@ -90,6 +84,7 @@ public final class RecipeLoader {
         RecipeDocument doc = checked(file, overrides, tuneFile);
         ObjectNode full = doc.root.deepCopy();
         RecipeSchema.applyDefaults(full);
+        full.remove("search"); // a tune file's section (SearchConfig's), not part of the recipe; defaults made it
         Path baseDir = file.toAbsolutePath().normalize().getParent();
         RecipeChecks.check(doc, full, baseDir);
         if (!doc.problems().isEmpty()) {

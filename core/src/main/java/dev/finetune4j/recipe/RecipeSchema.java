@@ -25,6 +25,8 @@ final class RecipeSchema {
     private static final JsonNode SCHEMA_NODE = readSchema();
     private static final Schema SCHEMA =
             SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12).getSchema(SCHEMA_NODE);
+    private static final Schema SEARCH_SCHEMA =
+            SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12).getSchema(at("/search"));
 
     private RecipeSchema() {}
 
@@ -39,11 +41,10 @@ final class RecipeSchema {
         }
     }
 
-    /** Checks only the part of the document at {@code pointer} (a tune file's {@code /search}) against its subschema. */
-    static void validate(RecipeDocument doc, String pointer) {
-        Schema schema = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12).getSchema(at(pointer));
-        for (Error error : schema.validate(doc.root.at(pointer))) {
-            doc.problem(explain(doc, error, pointer));
+    /** Checks only a tune file's {@code search:} section. */
+    static void validateSearch(RecipeDocument doc) {
+        for (Error error : SEARCH_SCHEMA.validate(doc.root.at("/search"))) {
+            doc.problem(explain(doc, error, "/search"));
         }
     }
 
@@ -54,7 +55,6 @@ final class RecipeSchema {
     static void applyDefaults(ObjectNode node) {
         expandShorthands(node);
         applyDefaults(node, SCHEMA_NODE);
-        node.remove("search"); // a tune file's section, not part of the recipe
     }
 
     /** Fills the defaults of a tune file's {@code search:} section. */

@@ -1,9 +1,7 @@
 package dev.finetune4j.recipe;
 
 import dev.finetune4j.train.OnNonFinite;
-
 import dev.finetune4j.train.Sampler;
-
 import dev.finetune4j.train.Schedule;
 
 /**

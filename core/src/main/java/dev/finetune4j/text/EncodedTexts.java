@@ -1,9 +1,6 @@
 package dev.finetune4j.text;
 
 import ai.djl.ndarray.NDManager;
-import dev.finetune4j.text.EncodedText;
-import dev.finetune4j.text.PaddedBatch;
-import dev.finetune4j.text.TextEncoder;
 import dev.finetune4j.model.TextBatch;
 import dev.finetune4j.train.BatchContext;
 import dev.finetune4j.train.LabelledInputs;

@@ -61,8 +61,8 @@ public final class TextModality implements Modality<TextBatch> {
     }
 
     @Override
-    public Run<TextBatch> open(Recipe recipe, ResolvedModelFiles files, List<String> labels, NDManager manager,
-            PrintStream log) {
+    public Run<TextBatch> open(Recipe recipe, ResolvedModelFiles files, Map<String, Object> modelProvenance,
+            List<String> labels, NDManager manager, PrintStream log) {
         DataConfig dc = recipe.data();
         BertCheckpoint checkpoint = BertCheckpoint.load(files);
         log.printf("model: %s (%d layers, hidden %d)%n", files.description(), checkpoint.config().numHiddenLayers(),
@@ -79,7 +79,7 @@ public final class TextModality implements Modality<TextBatch> {
                     checkpoint.config(), checkpoint.weights(), files.description(), recipe.head().pooling(),
                     recipe.head().dropout(), recipe.train().hiddenDropout(), labels, recipe.seed());
             model.notes().forEach(n -> log.println("note: " + n));
-            return new TextRun(model, encoder, files, Provenance.sha256(files.tokenizerJson()), log);
+            return new TextRun(model, encoder, files, (String) modelProvenance.get("tokenizer_sha256"), log);
         } catch (RuntimeException e) {
             encoder.close();
             throw e;

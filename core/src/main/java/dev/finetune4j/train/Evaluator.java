@@ -1,7 +1,5 @@
 package dev.finetune4j.train;
 
-import dev.finetune4j.model.TrainableModel;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
@@ -9,6 +7,7 @@ import dev.finetune4j.TensorRuntime;
 import dev.finetune4j.data.LengthBucketBatcher;
 import dev.finetune4j.eval.ClassificationMetrics;
 import dev.finetune4j.eval.ClassificationReport;
+import dev.finetune4j.model.TrainableModel;
 import java.util.List;
 
 /** Runs a model in inference mode over a split and scores it. */

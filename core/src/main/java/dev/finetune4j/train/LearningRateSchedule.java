@@ -1,7 +1,5 @@
 package dev.finetune4j.train;
 
-import dev.finetune4j.train.Schedule;
-
 /**
  * The learning-rate multiplier as a pure function of the optimizer step (0-based).
  *

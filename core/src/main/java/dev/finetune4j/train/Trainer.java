@@ -1,7 +1,5 @@
 package dev.finetune4j.train;
 
-import dev.finetune4j.model.TrainableModel;
-
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -13,11 +11,10 @@ import dev.finetune4j.data.BalancedSampler;
 import dev.finetune4j.data.LengthBucketBatcher;
 import dev.finetune4j.eval.ClassificationReport;
 import dev.finetune4j.eval.Metric;
+import dev.finetune4j.model.HostTensor;
 import dev.finetune4j.model.ParameterStore;
 import dev.finetune4j.model.Scalars;
-import dev.finetune4j.model.HostTensor;
-import dev.finetune4j.train.OnNonFinite;
-import dev.finetune4j.train.Sampler;
+import dev.finetune4j.model.TrainableModel;
 import dev.finetune4j.util.FaultPoints;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,7 +39,7 @@ public final class Trainer {
      * @param onNonFinite stop at a step whose loss or gradient is not finite, or skip it and halve the learning rate
      */
     public record Options(int epochs, Integer maxSteps, int batchSize, int evalBatchSize, double learningRate,
-            double headLearningRate, double weightDecay, double warmupRatio, dev.finetune4j.train.Schedule schedule,
+            double headLearningRate, double weightDecay, double warmupRatio, Schedule schedule,
             double maxGradNorm, Integer evalEverySteps, Metric metric, Integer patience, double minDelta, long seed,
             Double layerwiseLrDecay, float[] classWeights, GradualUnfreezing gradualUnfreezing,
             Regularization regularization, Sampler sampler, OnNonFinite onNonFinite, Optimizer.Settings optimizer,
@@ -110,7 +107,7 @@ public final class Trainer {
         private Double headLearningRate;
         private double weightDecay = 0.01;
         private double warmupRatio = 0.1;
-        private dev.finetune4j.train.Schedule schedule = dev.finetune4j.train.Schedule.LINEAR;
+        private Schedule schedule = Schedule.LINEAR;
         private double maxGradNorm = 1.0;
         private Integer evalEverySteps;
         private Metric metric = Metric.MACRO_F1;
@@ -138,7 +135,7 @@ public final class Trainer {
         public Builder headLearningRate(Double v) { headLearningRate = v; return this; }
         public Builder weightDecay(double v) { weightDecay = v; return this; }
         public Builder warmupRatio(double v) { warmupRatio = v; return this; }
-        public Builder schedule(dev.finetune4j.train.Schedule v) { schedule = v; return this; }
+        public Builder schedule(Schedule v) { schedule = v; return this; }
         public Builder maxGradNorm(double v) { maxGradNorm = v; return this; }
         public Builder evalEverySteps(Integer v) { evalEverySteps = v; return this; }
         public Builder metric(Metric v) { metric = v; return this; }
@@ -153,7 +150,7 @@ public final class Trainer {
         public Builder onNonFinite(OnNonFinite v) { onNonFinite = v; return this; }
         public Builder optimizer(Optimizer.Settings v) { optimizer = v; return this; }
         public Builder gradientAccumulationSteps(int v) { gradientAccumulationSteps = v; return this; }
-        /** null: {@link dev.finetune4j.train.Schedule#defaultGamma}. */
+        /** null: {@link Schedule#defaultGamma}. */
         public Builder scheduleGamma(Double v) { scheduleGamma = v; return this; }
         public Builder scheduleStepEpochs(int v) { scheduleStepEpochs = v; return this; }
 

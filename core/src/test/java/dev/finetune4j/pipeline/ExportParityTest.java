@@ -3,9 +3,9 @@ package dev.finetune4j.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import ai.djl.ndarray.NDManager;
 import dev.finetune4j.TensorRuntime;
 import dev.finetune4j.model.TextBatch;
 import dev.finetune4j.recipe.RecipeLoader;

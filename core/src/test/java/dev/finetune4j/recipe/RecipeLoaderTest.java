@@ -1,16 +1,15 @@
 package dev.finetune4j.recipe;
 
-import dev.finetune4j.train.OnNonFinite;
-import dev.finetune4j.train.Sampler;
-import dev.finetune4j.train.Schedule;
-import dev.finetune4j.data.Format;
-import dev.finetune4j.data.OnBadLine;
-
-import dev.finetune4j.model.Pooling;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.finetune4j.UserError;
+import dev.finetune4j.data.Format;
+import dev.finetune4j.data.OnBadLine;
+import dev.finetune4j.model.Pooling;
+import dev.finetune4j.train.OnNonFinite;
+import dev.finetune4j.train.Sampler;
+import dev.finetune4j.train.Schedule;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

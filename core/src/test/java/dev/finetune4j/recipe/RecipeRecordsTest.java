@@ -1,14 +1,13 @@
 package dev.finetune4j.recipe;
 
-import dev.finetune4j.util.RecipeNames;
-import dev.finetune4j.train.Schedule;
-import dev.finetune4j.data.Format;
-import dev.finetune4j.data.OnBadLine;
-
-import dev.finetune4j.model.Pooling;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.finetune4j.data.Format;
+import dev.finetune4j.data.OnBadLine;
+import dev.finetune4j.model.Pooling;
+import dev.finetune4j.train.Schedule;
+import dev.finetune4j.util.RecipeNames;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -42,11 +42,6 @@ class BodyBuffersTest {
         }
 
         @Override
-        public String prefix() {
-            return "body.";
-        }
-
-        @Override
         public List<Module> modules() {
             return List.of(new Module("body.norm", Module.Kind.NORM, Module.BELOW,
                             Map.of("weight", new long[] {IN}), Map.of("running_mean", new long[] {IN})),

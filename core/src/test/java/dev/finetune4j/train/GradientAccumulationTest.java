@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.finetune4j.eval.Metric;
 import dev.finetune4j.model.HostTensor;
-import dev.finetune4j.train.Schedule;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
 import java.util.List;

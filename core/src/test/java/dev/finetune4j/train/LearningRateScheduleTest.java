@@ -3,7 +3,6 @@ package dev.finetune4j.train;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.finetune4j.train.Schedule;
 import org.junit.jupiter.api.Test;
 
 /** The schedules point by point, against the values of PyTorch's definitions. */

@@ -8,7 +8,6 @@ import dev.finetune4j.eval.Metric;
 import dev.finetune4j.model.Pooling;
 import dev.finetune4j.model.bert.BertForSequenceClassification;
 import dev.finetune4j.model.bert.BertModel;
-import dev.finetune4j.train.Schedule;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,21 +1,18 @@
 package dev.finetune4j.train;
 
-import dev.finetune4j.model.TrainableModel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
 import dev.finetune4j.TensorRuntime;
-import dev.finetune4j.adapt.FeatureExtraction;
 import dev.finetune4j.adapt.FeatureExtraction.CachedFeatures;
+import dev.finetune4j.adapt.FeatureExtraction;
 import dev.finetune4j.eval.Metric;
-import dev.finetune4j.model.Pooling;
-import dev.finetune4j.model.bert.BertForSequenceClassification;
-import dev.finetune4j.model.bert.BertConfig;
-import dev.finetune4j.model.bert.BertModel;
 import dev.finetune4j.model.HostTensor;
-import dev.finetune4j.train.OnNonFinite;
-import dev.finetune4j.train.Sampler;
-import dev.finetune4j.train.Schedule;
+import dev.finetune4j.model.Pooling;
+import dev.finetune4j.model.TrainableModel;
+import dev.finetune4j.model.bert.BertConfig;
+import dev.finetune4j.model.bert.BertForSequenceClassification;
+import dev.finetune4j.model.bert.BertModel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

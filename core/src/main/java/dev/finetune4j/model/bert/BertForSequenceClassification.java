@@ -1,12 +1,12 @@
 package dev.finetune4j.model.bert;
 
+import ai.djl.ndarray.NDManager;
 import dev.finetune4j.UserError;
 import dev.finetune4j.model.Classifier;
 import dev.finetune4j.model.HostTensor;
 import dev.finetune4j.model.ParameterStore;
 import dev.finetune4j.model.Pooling;
 import dev.finetune4j.model.TextBatch;
-import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;

@@ -90,7 +90,6 @@ public final class BertModel implements Body<TextBatch> {
         return out;
     }
 
-    @Override
     public String prefix() {
         return prefix;
     }
@@ -135,19 +134,17 @@ public final class BertModel implements Body<TextBatch> {
     }
 
     /** Random weights as BERT initialises them (normal 0.02, LayerNorm 1 and 0), for tests and benchmarks. */
-    public static Map<String, dev.finetune4j.model.HostTensor> randomWeights(BertConfig c, long seed) {
+    public static Map<String, HostTensor> randomWeights(BertConfig c, long seed) {
         java.util.Random rng = new java.util.Random(seed);
-        Map<String, dev.finetune4j.model.HostTensor> out = new LinkedHashMap<>();
-        Map<String, long[]> shapes = dev.finetune4j.model.bert.BertWeights.expectedShapes(c);
-        shapes.putAll(dev.finetune4j.model.bert.BertWeights.poolerShapes(c));
-        for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+        Map<String, HostTensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, long[]> e : shapes(c, "", true).entrySet()) {
             long n = 1;
             for (long d : e.getValue()) n *= d;
             float[] v = new float[(int) n];
             String k = e.getKey();
             if (k.contains("LayerNorm.weight")) java.util.Arrays.fill(v, 1f);
             else if (!k.endsWith(".bias")) for (int i = 0; i < v.length; i++) v[i] = (float) (rng.nextGaussian() * 0.02);
-            out.put(k, new dev.finetune4j.model.HostTensor(e.getValue(), v));
+            out.put(k, new HostTensor(e.getValue(), v));
         }
         return out;
     }

@@ -33,10 +33,8 @@ public final class BertWeights {
     public static void check(BertConfig c, Map<String, HostTensor> weights, String source) {
         List<String> missing = new ArrayList<>();
         List<String> wrong = new ArrayList<>();
-        Map<String, long[]> expected = expectedShapes(c);
-        if (weights.containsKey("pooler.dense.weight") || weights.containsKey("pooler.dense.bias")) {
-            expected.putAll(poolerShapes(c));
-        }
+        Map<String, long[]> expected = BertModel.shapes(c, "",
+                weights.containsKey("pooler.dense.weight") || weights.containsKey("pooler.dense.bias"));
         expected.forEach((k, shape) -> {
             HostTensor t = weights.get(k);
             if (t == null) missing.add(k);

@@ -1,11 +1,10 @@
 package dev.finetune4j.model.io;
 
-import dev.finetune4j.model.bert.BertWeights;
-import dev.finetune4j.model.HostTensor;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.finetune4j.UserError;
+import dev.finetune4j.model.HostTensor;
 import dev.finetune4j.model.bert.BertConfig;
+import dev.finetune4j.model.bert.BertWeights;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

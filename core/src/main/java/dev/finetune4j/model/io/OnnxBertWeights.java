@@ -1,9 +1,8 @@
 package dev.finetune4j.model.io;
 
-import dev.finetune4j.model.bert.BertWeights;
 import dev.finetune4j.model.HostTensor;
-
 import dev.finetune4j.model.bert.BertConfig;
+import dev.finetune4j.model.bert.BertWeights;
 import java.util.Map;
 
 /**

@@ -1,15 +1,13 @@
 package dev.finetune4j.model.io;
 
-import dev.finetune4j.model.HostTensor;
-
-import dev.finetune4j.util.AtomicFiles;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.finetune4j.UserError;
+import dev.finetune4j.model.HostTensor;
+import dev.finetune4j.util.AtomicFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

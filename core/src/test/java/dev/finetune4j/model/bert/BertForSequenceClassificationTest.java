@@ -1,8 +1,5 @@
 package dev.finetune4j.model.bert;
 
-import dev.finetune4j.model.ParameterStore;
-import dev.finetune4j.model.Pooling;
-import dev.finetune4j.model.TextBatch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -13,9 +10,10 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
 import dev.finetune4j.TensorRuntime;
 import dev.finetune4j.UserError;
-import dev.finetune4j.model.bert.BertConfig;
-import dev.finetune4j.model.bert.BertModel;
 import dev.finetune4j.model.HostTensor;
+import dev.finetune4j.model.ParameterStore;
+import dev.finetune4j.model.Pooling;
+import dev.finetune4j.model.TextBatch;
 import dev.finetune4j.train.AdamW;
 import dev.finetune4j.train.Optimizer;
 import java.util.LinkedHashMap;

@@ -1,14 +1,14 @@
 package dev.finetune4j.model.io;
 
-import dev.finetune4j.model.bert.BertWeights;
-import dev.finetune4j.model.HostTensor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.finetune4j.UserError;
+import dev.finetune4j.model.HostTensor;
 import dev.finetune4j.model.bert.BertConfig;
+import dev.finetune4j.model.bert.BertWeights;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

@@ -1,12 +1,12 @@
 package dev.finetune4j.model.io;
 
-import dev.finetune4j.model.bert.BertWeights;
-import dev.finetune4j.model.HostTensor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.finetune4j.UserError;
+import dev.finetune4j.model.HostTensor;
 import dev.finetune4j.model.bert.BertConfig;
+import dev.finetune4j.model.bert.BertWeights;
 import java.io.ByteArrayOutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;

@@ -1,10 +1,10 @@
 package dev.finetune4j.model.io;
 
-import dev.finetune4j.model.HostTensor;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import dev.finetune4j.model.HostTensor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

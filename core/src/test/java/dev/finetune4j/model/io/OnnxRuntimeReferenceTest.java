@@ -1,17 +1,17 @@
 package dev.finetune4j.model.io;
 
-import dev.finetune4j.model.HostTensor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.finetune4j.TensorRuntime;
+import dev.finetune4j.export.HfExport;
+import dev.finetune4j.model.HostTensor;
+import dev.finetune4j.model.Pooling;
+import dev.finetune4j.model.TextBatch;
+import dev.finetune4j.model.bert.BertForSequenceClassification;
 import dev.finetune4j.text.PaddedBatch;
 import dev.finetune4j.text.TextEncoder;
-import dev.finetune4j.export.HfExport;
-import dev.finetune4j.model.Pooling;
-import dev.finetune4j.model.bert.BertForSequenceClassification;
-import dev.finetune4j.model.TextBatch;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

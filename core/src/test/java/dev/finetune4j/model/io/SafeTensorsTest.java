@@ -1,10 +1,10 @@
 package dev.finetune4j.model.io;
 
-import dev.finetune4j.model.HostTensor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.finetune4j.UserError;
+import dev.finetune4j.model.HostTensor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
