@@ -1,3 +1,4 @@
+import dev.finetune4j.pipeline.Predictor;
 import dev.finetune4j.pipeline.FineTune;
 import dev.finetune4j.recipe.Recipe;
 import dev.finetune4j.recipe.RecipeLoader;
@@ -29,7 +30,7 @@ public class TrainAndPredict {
 
         try (TextClassifier model = TextClassifier.load(output.resolve("model"))) {
             List<String> texts = List.of("WIN a FREE cruise, click now", "Minutes of Tuesday's meeting attached");
-            List<TextClassifier.Prediction> predictions = model.predict(texts);
+            List<Predictor.Prediction> predictions = model.predictTexts(texts);
             for (int i = 0; i < texts.size(); i++) {
                 System.out.printf("%-40s -> %s %s%n", texts.get(i), predictions.get(i).label(),
                         predictions.get(i).scores());

@@ -3,18 +3,14 @@ package dev.finetune4j.cli;
 import dev.finetune4j.UserError;
 import dev.finetune4j.data.CleanResult;
 import dev.finetune4j.data.Cleaner;
-import dev.finetune4j.data.Example;
 import dev.finetune4j.data.Format;
-import dev.finetune4j.data.LabelSet;
 import dev.finetune4j.data.OnBadLine;
 import dev.finetune4j.data.TabularReader;
 import dev.finetune4j.eval.ClassificationReport;
-import dev.finetune4j.text.TextClassifier;
-import dev.finetune4j.train.Evaluator;
+import dev.finetune4j.pipeline.Modalities;
+import dev.finetune4j.pipeline.Predictor;
 import dev.finetune4j.util.AtomicFiles;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -42,18 +38,8 @@ final class EvalCommand implements Callable<Integer> {
                 TabularReader.read(data, Format.AUTO, textColumn, labelColumn, OnBadLine.SKIP, "--data"), false);
         if (clean.report().dropped() > 0) System.out.println(clean.report().toText());
         if (clean.examples().isEmpty()) throw new UserError(data + ": no labelled rows to evaluate");
-        try (TextClassifier classifier = TextClassifier.load(model)) {
-            LabelSet labels = LabelSet.ofNames(classifier.labels());
-            labels.requireKnown(clean.examples(), "--data " + data);
-            List<String> texts = new ArrayList<>();
-            int[] y = new int[clean.examples().size()];
-            for (int i = 0; i < y.length; i++) {
-                Example e = clean.examples().get(i);
-                texts.add(e.text());
-                y[i] = labels.index(e.label());
-            }
-            ClassificationReport report = Evaluator.evaluate(classifier.model(), classifier.encode(texts, y),
-                    classifier.labels(), TextClassifier.BATCH_SIZE);
+        try (Predictor predictor = Modalities.load(model)) {
+            ClassificationReport report = predictor.evaluate(clean.examples(), "--data " + data);
             System.out.println(report.toTable());
             if (output != null) {
                 AtomicFiles.writeJson(output, report.toMap());

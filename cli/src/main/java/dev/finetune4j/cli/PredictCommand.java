@@ -1,12 +1,14 @@
 package dev.finetune4j.cli;
 
 import dev.finetune4j.UserError;
+import dev.finetune4j.data.Example;
 import dev.finetune4j.data.Format;
 import dev.finetune4j.data.OnBadLine;
 import dev.finetune4j.data.RawData;
 import dev.finetune4j.data.RawRow;
 import dev.finetune4j.data.TabularReader;
-import dev.finetune4j.text.TextClassifier;
+import dev.finetune4j.pipeline.Modalities;
+import dev.finetune4j.pipeline.Predictor;
 import dev.finetune4j.util.AtomicFiles;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -60,9 +62,9 @@ final class PredictCommand implements Callable<Integer> {
                 lines.add(row.line());
             }
         }
-        List<TextClassifier.Prediction> predictions;
-        try (TextClassifier classifier = TextClassifier.load(model)) {
-            predictions = classifier.predict(texts);
+        List<Predictor.Prediction> predictions;
+        try (Predictor predictor = Modalities.load(model)) {
+            predictions = predictor.predict(texts.stream().map(t -> new Example(t, null, 0)).toList());
         }
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < predictions.size(); i++) {

@@ -1,6 +1,6 @@
 package dev.finetune4j.serve;
 
-import dev.finetune4j.text.TextClassifier.Prediction;
+import dev.finetune4j.pipeline.Predictor.Prediction;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -19,16 +19,12 @@ import java.util.Map;
 public final class ModelInfo {
     private ModelInfo() {}
 
-    public static Map<String, Object> of(Path modelDir, List<String> labels, int maxLength, JsonNode config) {
+    /** @param model the predictor's {@link dev.finetune4j.pipeline.Predictor#describe()} */
+    public static Map<String, Object> of(Path modelDir, Map<String, Object> model) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("model_dir", modelDir.toAbsolutePath().normalize().toString());
-        m.put("labels", labels);
-        JsonNode ours = config.path("finetune4j");
-        m.put("base_model", ours.hasNonNull("base_model") ? ours.get("base_model").asText()
-                : config.path("_name_or_path").asText(null));
-        m.put("architecture", config.path("architectures").path(0).asText(null));
-        m.put("max_length", maxLength);
-        m.put("pooling", ours.path("pooling").asText(null));
+        m.putAll(model);
+        JsonNode ours = config(modelDir).path("finetune4j");
         JsonNode provenance = ours.path("provenance");
         if (provenance.isObject()) {
             Map<String, Object> p = new LinkedHashMap<>();
@@ -59,5 +55,13 @@ public final class ModelInfo {
         }
         m.put("metrics", metrics);
         return m;
+    }
+
+    private static JsonNode config(Path modelDir) {
+        try {
+            return AtomicFiles.JSON.readTree(modelDir.resolve("config.json").toFile());
+        } catch (IOException e) { // the predictor has read it already; a provenance section is optional
+            return AtomicFiles.JSON.createObjectNode();
+        }
     }
 }

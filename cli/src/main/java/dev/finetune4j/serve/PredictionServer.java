@@ -7,8 +7,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import dev.finetune4j.UserError;
-import dev.finetune4j.text.TextClassifier;
-import dev.finetune4j.text.TextClassifier.Prediction;
+import dev.finetune4j.data.Example;
+import dev.finetune4j.pipeline.Modalities;
+import dev.finetune4j.pipeline.Predictor;
+import dev.finetune4j.pipeline.Predictor.Prediction;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -98,13 +100,13 @@ public final class PredictionServer implements AutoCloseable {
 
     /** Loads the model in {@code config.model()} and starts serving it. */
     public static PredictionServer start(ServeConfig config) {
-        TextClassifier classifier = TextClassifier.load(config.model());
+        Predictor predictor = Modalities.load(config.model());
         try {
-            Map<String, Object> info = ModelInfo.of(config.model(), classifier.labels(), classifier.maxLength(),
-                    classifier.config());
-            return start(config, classifier::predict, info, classifier);
+            Map<String, Object> info = ModelInfo.of(config.model(), predictor.describe());
+            return start(config, texts -> predictor.predict(texts.stream().map(t -> new Example(t, null, 0)).toList()),
+                    info, predictor);
         } catch (RuntimeException e) {
-            classifier.close();
+            predictor.close();
             throw e;
         }
     }

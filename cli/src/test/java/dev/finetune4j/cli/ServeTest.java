@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.finetune4j.pipeline.Predictor;
 import dev.finetune4j.serve.ModelInfo;
 import dev.finetune4j.serve.PredictionServer;
 import dev.finetune4j.serve.ServeConfig;
@@ -97,7 +98,7 @@ class ServeTest {
 
     /** Labels equal and every score within 1e-5 of what the classifier itself says, in order. */
     static void assertSamePredictions(JsonNode predictions, List<String> texts) {
-        List<TextClassifier.Prediction> expected = reference.predict(texts);
+        List<Predictor.Prediction> expected = reference.predictTexts(texts);
         assertThat(predictions.size()).isEqualTo(texts.size());
         for (int i = 0; i < texts.size(); i++) {
             JsonNode p = predictions.get(i);
@@ -141,7 +142,7 @@ class ServeTest {
         Path copy = tmp.resolve("elsewhere/model");
         Files.createDirectories(copy);
         for (String f : List.of("config.json", "model.safetensors", "tokenizer.json")) Files.copy(model.resolve(f), copy.resolve(f));
-        Map<String, Object> info = ModelInfo.of(copy, reference.labels(), reference.maxLength(), reference.config());
+        Map<String, Object> info = ModelInfo.of(copy, reference.describe());
         assertThat(info.get("metrics")).isEqualTo(Map.of());
         assertThat(info.get("base_model")).isEqualTo("tiny-bert");
     }
@@ -275,8 +276,8 @@ class ServeTest {
                 Thread.currentThread().interrupt();
             }
             assertThat(modelClosed).isFalse();
-            return classifier.predict(texts);
-        }, ModelInfo.of(model, classifier.labels(), classifier.maxLength(), classifier.config()), () -> {
+            return classifier.predictTexts(texts);
+        }, ModelInfo.of(model, classifier.describe()), () -> {
             modelClosed.set(true);
             classifier.close();
         });

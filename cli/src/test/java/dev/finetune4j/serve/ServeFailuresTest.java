@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.finetune4j.text.TextClassifier.Prediction;
+import dev.finetune4j.pipeline.Predictor.Prediction;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -6,7 +6,6 @@ import dev.finetune4j.model.HostTensor;
 import dev.finetune4j.model.LoraHook;
 import dev.finetune4j.model.Module;
 import dev.finetune4j.model.ParameterStore;
-import dev.finetune4j.recipe.Strategy;
 import dev.finetune4j.recipe.StrategyConfig;
 import dev.finetune4j.train.Evaluator;
 import dev.finetune4j.train.LabelledInputs;
@@ -34,41 +33,6 @@ public final class Lora {
     public static final String B = LoraHook.B;
 
     private Lora() {}
-
-    /** The LoRA settings; see {@link StrategyConfig} for their recipe keys and defaults. */
-    public record Config(int rank, double alpha, double dropout, List<String> targets, boolean trainBiases,
-            boolean trainLayerNorm) {
-        public Config {
-            if (rank < 1) throw new IllegalArgumentException("LoRA rank must be >= 1, got " + rank);
-            if (!(alpha > 0) || Double.isInfinite(alpha)) {
-                throw new IllegalArgumentException("LoRA alpha must be > 0, got " + alpha);
-            }
-            if (!(dropout >= 0 && dropout < 1)) {
-                throw new IllegalArgumentException("LoRA dropout must be in [0, 1), got " + dropout);
-            }
-            if (targets == null || targets.isEmpty()) throw new IllegalArgumentException("LoRA targets are empty");
-            targets = List.copyOf(targets);
-            for (String t : targets) {
-                if (t.isBlank()) throw new IllegalArgumentException("a LoRA target is blank");
-            }
-        }
-
-        /** PEFT's {@code LoraConfig()} for BERT here: r 8, alpha 16, dropout 0.1, query and value. */
-        public static Config defaults() {
-            return new Config(StrategyConfig.DEFAULT_LORA_RANK, StrategyConfig.DEFAULT_LORA_ALPHA,
-                    StrategyConfig.DEFAULT_LORA_DROPOUT, StrategyConfig.DEFAULT_LORA_TARGETS, false, false);
-        }
-
-        /** The settings of a {@code strategy: {type: lora, ...}}. */
-        public static Config of(StrategyConfig s) {
-            if (s.type() != Strategy.LORA) throw new IllegalArgumentException("strategy type is " + s.type());
-            return new Config(s.rank(), s.alpha(), s.dropout(), s.targets(), s.trainBiases(), s.trainLayerNorm());
-        }
-
-        public float scaling() {
-            return (float) (alpha / rank);
-        }
-    }
 
     /** Whether {@code name} is a LoRA adapter parameter. */
     public static boolean isAdapter(String name) {
@@ -123,7 +87,7 @@ public final class Lora {
      * @return the adapted modules
      * @throws IllegalStateException if the model already has adapters
      */
-    public static List<String> apply(Classifier<?> model, Config config, long seed) {
+    public static List<String> apply(Classifier<?> model, StrategyConfig.Lora config, long seed) {
         if (model.body().lora() != null) throw new IllegalStateException("the model already has LoRA adapters");
         ParameterStore ps = model.parameters();
         List<String> modules = targetModules(model, config.targets());

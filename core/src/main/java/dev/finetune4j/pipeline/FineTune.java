@@ -183,7 +183,11 @@ public final class FineTune {
             metrics.put("reproducibility", Reproducibility.of(fitted.result().intraOpThreads()));
             metrics.put("resources", resources(started));
             if (!isTrial) {
-                run.export(outputDir.resolve("model"), Map.of("base_model", recipe.model(), "provenance", provenance));
+                Map<String, Object> exportInfo = new LinkedHashMap<>();
+                exportInfo.put("task", recipe.task());
+                exportInfo.put("base_model", recipe.model());
+                exportInfo.put("provenance", provenance);
+                run.export(outputDir.resolve("model"), exportInfo);
             }
             writeRecords(outputDir, metrics, provenance, recorder, testReport, validationReport);
             checkpoints.deleteAll(); // the run is complete: its model and metrics are written
@@ -221,18 +225,24 @@ public final class FineTune {
                         provenance, total);
             }
             case PARTIAL -> {
-                List<String> frozen = Freezing.partial(model, s.freezeEmbeddings(), s.freezeLayers(),
-                        s.compiledFreezePattern());
+                StrategyConfig.Partial partial = (StrategyConfig.Partial) s;
+                List<String> frozen = Freezing.partial(model, partial.freezeEmbeddings(), partial.freezeLayers(),
+                        partial.compiledFreezePattern());
                 log.printf("strategy: partial (%d tensors frozen; %,d of %,d parameters train)%n", frozen.size(),
                         model.parameters().count(true), total);
             }
             case LORA -> {
-                List<String> adapted = Lora.apply(model, Lora.Config.of(s), recipe.seed());
-                log.printf("strategy: lora (rank %d, alpha %s on %d modules; %,d of %,d parameters train)%n", s.rank(),
-                        s.alpha(), adapted.size(), model.parameters().count(true), model.parameters().count(false));
+                StrategyConfig.Lora lora = (StrategyConfig.Lora) s;
+                List<String> adapted = Lora.apply(model, lora, recipe.seed());
+                log.printf("strategy: lora (rank %d, alpha %s on %d modules; %,d of %,d parameters train)%n",
+                        lora.rank(), lora.alpha(), adapted.size(), model.parameters().count(true),
+                        model.parameters().count(false));
             }
-            case GRADUAL_UNFREEZE -> log.printf("strategy: gradual-unfreeze (head first, then one layer group more %s)%n",
-                    s.unfreezeEverySteps() == null ? "each epoch" : "every " + s.unfreezeEverySteps() + " steps");
+            case GRADUAL_UNFREEZE -> {
+                Integer every = ((StrategyConfig.GradualUnfreeze) s).unfreezeEverySteps();
+                log.printf("strategy: gradual-unfreeze (head first, then one layer group more %s)%n",
+                        every == null ? "each epoch" : "every " + every + " steps");
+            }
             case FULL -> log.printf("strategy: full (%,d parameters train)%n", model.parameters().count(true));
         }
         long trainable = model.parameters().count(true);
@@ -299,9 +309,9 @@ public final class FineTune {
             log.printf("batches: %d examples x %d accumulated = %d examples per optimizer step%n", tc.batchSize(),
                     tc.gradientAccumulationSteps(), tc.effectiveBatchSize());
         }
-        StrategyConfig s = recipe.strategy();
-        return new Trainer(TrainerOptions.of(tc, recipe.seed(), classWeights, s.type() == Strategy.GRADUAL_UNFREEZE
-                ? new Trainer.GradualUnfreezing(s.unfreezeEverySteps()) : null));
+        return new Trainer(TrainerOptions.of(tc, recipe.seed(), classWeights,
+                recipe.strategy() instanceof StrategyConfig.GradualUnfreeze gradual
+                        ? new Trainer.GradualUnfreezing(gradual.unfreezeEverySteps()) : null));
     }
 
     /** The checkpoint to resume from, or null to start afresh. */

@@ -1,6 +1,7 @@
 package dev.finetune4j.pipeline;
 
 import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.finetune4j.data.CleanResult;
 import dev.finetune4j.data.Example;
 import dev.finetune4j.model.Classifier;
@@ -46,6 +47,17 @@ public interface Modality<B> {
      */
     Run<B> open(Recipe recipe, ResolvedModelFiles files, Map<String, Object> modelProvenance, List<String> labels,
             NDManager manager, PrintStream log);
+
+    /**
+     * Whether this modality made the export whose {@code config.json} is {@code config}: by default,
+     * when its {@code finetune4j.task} is {@link #task()}.
+     */
+    default boolean exported(JsonNode config) {
+        return task().equals(config.path("finetune4j").path("task").asText());
+    }
+
+    /** The trained model in an export directory of this modality, for prediction. */
+    Predictor load(Path modelDir);
 
     /** One run's model and what depends on it. */
     interface Run<B> extends AutoCloseable {

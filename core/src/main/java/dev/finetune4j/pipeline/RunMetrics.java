@@ -34,7 +34,7 @@ final class RunMetrics {
         reg.put("class_weights", tc.classWeights().recipeName());
         reg.put("sampler", tc.sampler().recipeName());
         m.put("regularization", reg);
-        m.put("optimizer", tc.optimizer().kind().recipeName());
+        m.put("optimizer", tc.optimizer().recipeName());
         m.put("effective_batch_size", tc.effectiveBatchSize());
         m.put("epochs", r.epochsStarted());
         m.put("steps", r.steps());

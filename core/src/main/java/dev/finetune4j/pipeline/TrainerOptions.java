@@ -1,7 +1,6 @@
 package dev.finetune4j.pipeline;
 
 import dev.finetune4j.eval.Metric;
-import dev.finetune4j.recipe.OptimizerConfig;
 import dev.finetune4j.recipe.TrainConfig;
 import dev.finetune4j.train.Adam;
 import dev.finetune4j.train.Optimizer;
@@ -25,17 +24,17 @@ public final class TrainerOptions {
                 .minDelta(tc.earlyStopping() == null ? 0.0 : tc.earlyStopping().minDelta()).seed(seed)
                 .layerwiseLrDecay(tc.layerwiseLrDecay()).classWeights(classWeights).gradualUnfreezing(gradualUnfreezing)
                 .regularization(new Trainer.Regularization(tc.l2(), tc.l1(), tc.l2Sp())).sampler(tc.sampler())
-                .onNonFinite(tc.onNonFinite()).optimizer(optimizer(tc.optimizer()))
+                .onNonFinite(tc.onNonFinite()).optimizer(optimizer(tc))
                 .gradientAccumulationSteps(tc.gradientAccumulationSteps()).scheduleGamma(tc.gamma())
                 .scheduleStepEpochs(tc.stepSizeEpochs()).build();
     }
 
-    static Optimizer.Settings optimizer(OptimizerConfig o) {
-        return switch (o.kind()) {
-            case ADAMW -> new Adam.Settings(o.beta1(), o.beta2(), o.eps(), true);
-            case ADAM -> new Adam.Settings(o.beta1(), o.beta2(), o.eps(), false);
-            case SGD -> new Sgd.Settings(o.momentum(), o.dampening(), o.nesterov());
-            case RMSPROP -> new RmsProp.Settings(o.alpha(), o.eps(), o.momentum(), o.centered());
+    static Optimizer.Settings optimizer(TrainConfig tc) {
+        return switch (tc.optimizer()) {
+            case ADAMW -> new Adam.Settings(tc.betas().get(0), tc.betas().get(1), tc.eps(), true);
+            case ADAM -> new Adam.Settings(tc.betas().get(0), tc.betas().get(1), tc.eps(), false);
+            case SGD -> new Sgd.Settings(tc.momentum(), tc.dampening(), tc.nesterov());
+            case RMSPROP -> new RmsProp.Settings(tc.alpha(), tc.eps(), tc.momentum(), tc.centered());
         };
     }
 }

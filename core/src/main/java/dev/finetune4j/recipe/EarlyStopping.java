@@ -16,10 +16,6 @@ public record EarlyStopping(String metric, int patience, double minDelta) {
         Checks.check(minDelta >= 0, "early_stopping.min_delta must be >= 0, got " + minDelta);
     }
 
-    public static EarlyStopping defaults() {
-        return new EarlyStopping("macro_f1", 2, 0.0);
-    }
-
     /** Whether a larger value of the metric is an improvement (false only for loss). */
     public boolean higherIsBetter() {
         return !metric.equals("loss");

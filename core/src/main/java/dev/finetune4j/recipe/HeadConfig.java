@@ -12,8 +12,4 @@ public record HeadConfig(Pooling pooling, Double dropout) {
         Checks.notNull(pooling, "head.pooling");
         Checks.fraction(dropout, "head.dropout");
     }
-
-    public static HeadConfig defaults() {
-        return new HeadConfig(Pooling.POOLER, null);
-    }
 }

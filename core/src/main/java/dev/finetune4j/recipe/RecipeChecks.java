@@ -3,12 +3,11 @@ package dev.finetune4j.recipe;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.finetune4j.data.Format;
-import dev.finetune4j.util.RecipeNames;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -27,40 +26,48 @@ final class RecipeChecks {
         checkFractions(doc, data);
         checkColumns(doc, data);
         checkEarlyStopping(doc, data, full.path("train").path("early_stopping"));
-        checkStrategy(doc, full.path("strategy"));
-        checkOptimizer(doc, full.path("train"));
+        checkAppliesTo(doc, full);
+        checkNesterov(doc, full.path("train"));
+        checkFreezePattern(doc, full.path("strategy"));
     }
 
-    /** The values of {@code train.<chooser>} (optimizer or schedule) that a setting applies to. */
-    private record AppliesTo(String chooser, List<String> values) {}
-
-    private static final Map<String, AppliesTo> TRAIN_KEYS = Map.of(
-            "betas", new AppliesTo("optimizer", List.of("adamw", "adam")),
-            "eps", new AppliesTo("optimizer", List.of("adamw", "adam", "rmsprop")),
-            "momentum", new AppliesTo("optimizer", List.of("sgd", "rmsprop")),
-            "nesterov", new AppliesTo("optimizer", List.of("sgd")),
-            "dampening", new AppliesTo("optimizer", List.of("sgd")),
-            "alpha", new AppliesTo("optimizer", List.of("rmsprop")),
-            "centered", new AppliesTo("optimizer", List.of("rmsprop")),
-            "gamma", new AppliesTo("schedule", List.of("step", "exponential")),
-            "step_size_epochs", new AppliesTo("schedule", List.of("step")));
+    /** The schema keyword that limits a setting to some values of a sibling key ({@code {"optimizer": ["sgd"]}}). */
+    static final String APPLIES_TO = "x-applies-to";
 
     /**
-     * An optimizer setting given for another optimizer (or a schedule setting for another schedule)
-     * is an error unless it has its default value; Nesterov momentum needs momentum and no dampening.
+     * A setting given for another optimizer, schedule or strategy type than the one chosen (the
+     * schema's {@value #APPLIES_TO}) is an error unless it has its default value, which older
+     * resolved recipes wrote for every key.
      */
-    private static void checkOptimizer(RecipeDocument doc, JsonNode train) {
-        for (Map.Entry<String, AppliesTo> e : TRAIN_KEYS.entrySet()) {
-            String key = e.getKey(), pointer = "/train/" + key, chooser = e.getValue().chooser();
-            JsonNode chosen = train.path(chooser);
-            JsonNode value = train.path(key);
-            if (!chosen.isTextual() || e.getValue().values().contains(chosen.asText()) || !doc.isGiven(pointer)
-                    || !rightType(value, RecipeSchema.at(pointer)) || sameValue(value, RecipeSchema.at(pointer).path("default"))) {
-                continue;
-            }
-            doc.problem(doc.keyAt(pointer).problem("'train." + key + "' applies only to train." + chooser + " "
-                    + String.join(" or ", e.getValue().values()) + " (train." + chooser + " is " + chosen.asText() + ")"));
-        }
+    private static void checkAppliesTo(RecipeDocument doc, JsonNode full) {
+        RecipeSchema.at("").path("properties").fields().forEachRemaining(section -> {
+            String base = "/" + section.getKey();
+            section.getValue().path("properties").fields().forEachRemaining(setting -> {
+                JsonNode appliesTo = setting.getValue().path(APPLIES_TO);
+                if (!appliesTo.isObject()) return;
+                String chooser = appliesTo.fieldNames().next();
+                List<String> values = new ArrayList<>();
+                appliesTo.get(chooser).forEach(v -> values.add(v.asText()));
+                String pointer = base + "/" + setting.getKey();
+                JsonNode chosen = full.at(base + "/" + chooser);
+                JsonNode value = full.at(pointer);
+                boolean known = RecipeSchema.at(base + "/" + chooser).path("enum").toString()
+                        .contains("\"" + chosen.asText() + "\"");
+                if (!chosen.isTextual() || !known || values.contains(chosen.asText()) || !doc.isGiven(pointer)
+                        || !rightType(value, setting.getValue()) || sameValue(value, setting.getValue().path("default"))) {
+                    return;
+                }
+                String key = RecipeDocument.dotted(pointer), chooserKey = RecipeDocument.dotted(base + "/" + chooser);
+                doc.problem(doc.keyAt(pointer).problem("'" + key + "' applies only to " + (chooser.equals("type")
+                        ? "type " + String.join(" or ", values)
+                        : chooserKey + " " + String.join(" or ", values) + " (" + chooserKey + " is " + chosen.asText()
+                                + ")")));
+            });
+        });
+    }
+
+    /** Nesterov momentum needs momentum and no dampening, as PyTorch's SGD. */
+    private static void checkNesterov(RecipeDocument doc, JsonNode train) {
         if (train.path("optimizer").asText().equals("sgd") && train.path("nesterov").asBoolean(false)) {
             JsonNode momentum = train.path("momentum"), dampening = train.path("dampening");
             boolean noMomentum = momentum.isNumber() && momentum.asDouble() <= 0;
@@ -73,39 +80,8 @@ final class RecipeChecks {
         }
     }
 
-    /** The strategy keys that apply to one type only, and that type. */
-    private static final Map<String, Strategy> STRATEGY_KEYS = Map.ofEntries(
-            Map.entry("freeze_embeddings", Strategy.PARTIAL),
-            Map.entry("freeze_layers", Strategy.PARTIAL),
-            Map.entry("freeze_pattern", Strategy.PARTIAL),
-            Map.entry("unfreeze_every_steps", Strategy.GRADUAL_UNFREEZE),
-            Map.entry("rank", Strategy.LORA),
-            Map.entry("alpha", Strategy.LORA),
-            Map.entry("dropout", Strategy.LORA),
-            Map.entry("targets", Strategy.LORA),
-            Map.entry("train_biases", Strategy.LORA),
-            Map.entry("train_layer_norm", Strategy.LORA));
-
-    /**
-     * A key for another type than the one chosen is an error unless it has its default value (as
-     * {@link Recipe#resolved()} writes every key, whatever the type); an invalid regex is an error.
-     */
-    private static void checkStrategy(RecipeDocument doc, JsonNode strategy) {
-        Strategy type = strategy.path("type").isTextual()
-                && RecipeNames.allowed(Strategy.class).contains(strategy.path("type").asText())
-                ? Strategy.parse(strategy.path("type").asText()) : null;
-        for (String key : RecipeSchema.propertyNames(RecipeSchema.at("/strategy"))) {
-            Strategy only = STRATEGY_KEYS.get(key);
-            String pointer = "/strategy/" + key;
-            JsonNode value = strategy.path(key);
-            if (type == null || only == null || only == type || !doc.isGiven(pointer)
-                    || !rightType(value, RecipeSchema.at(pointer))
-                    || sameValue(value, RecipeSchema.at(pointer).path("default"))) {
-                continue;
-            }
-            doc.problem(doc.keyAt(pointer).problem(
-                    "'strategy." + key + "' applies only to type " + only.recipeName()));
-        }
+    /** An invalid regular expression in {@code strategy.freeze_pattern} is an error at its value. */
+    private static void checkFreezePattern(RecipeDocument doc, JsonNode strategy) {
         JsonNode pattern = strategy.path("freeze_pattern");
         if (pattern.isTextual() && !pattern.asText().isEmpty()) {
             try {

@@ -1,18 +1,10 @@
 package dev.finetune4j.recipe;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
-import dev.finetune4j.data.Format;
-import dev.finetune4j.data.OnBadLine;
-import dev.finetune4j.model.Pooling;
-import dev.finetune4j.train.OnNonFinite;
-import dev.finetune4j.train.Sampler;
-import dev.finetune4j.train.Schedule;
-import dev.finetune4j.util.RecipeNames;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.CharacterCodingException;
@@ -90,7 +82,7 @@ public final class RecipeLoader {
         if (!doc.problems().isEmpty()) {
             throw new RecipeError(file.toString(), sorted(doc.problems(), file.toString(), overrides));
         }
-        return toRecipe(full, baseDir);
+        return RecipeBinding.recipe(full, baseDir);
     }
 
     /** The document with the overrides applied and its schema problems recorded (not yet thrown). */
@@ -144,106 +136,5 @@ public final class RecipeLoader {
                         .thenComparingInt(Problem::line)
                         .thenComparingInt(Problem::column))
                 .toList();
-    }
-
-    private static Recipe toRecipe(ObjectNode r, Path baseDir) {
-        JsonNode d = r.get("data");
-        DataConfig data = new DataConfig(
-                path(baseDir, d.get("train")),
-                path(baseDir, d.get("validation")),
-                path(baseDir, d.get("test")),
-                RecipeNames.parse(Format.class, d.get("format").asText()),
-                d.get("text_column").asText(),
-                d.get("label_column").asText(),
-                d.get("max_length").asInt(),
-                d.get("validation_fraction").asDouble(),
-                d.get("test_fraction").asDouble(),
-                d.get("drop_duplicates").asBoolean(),
-                RecipeNames.parse(OnBadLine.class, d.get("on_bad_line").asText()));
-        JsonNode h = r.get("head");
-        HeadConfig head = new HeadConfig(Pooling.parse(h.get("pooling").asText()), optionalDouble(h.get("dropout")));
-        JsonNode t = r.get("train");
-        JsonNode es = t.get("early_stopping");
-        OptimizerKind kind = OptimizerKind.parse(t.get("optimizer").asText());
-        Schedule schedule = Schedule.parse(t.get("schedule").asText());
-        OptimizerConfig optimizer = new OptimizerConfig(kind, t.get("betas").get(0).asDouble(),
-                t.get("betas").get(1).asDouble(), t.get("eps").asDouble(),
-                t.get("momentum").isNull() ? OptimizerConfig.defaultMomentum(kind) : t.get("momentum").asDouble(),
-                t.get("nesterov").asBoolean(), t.get("dampening").asDouble(), t.get("alpha").asDouble(),
-                t.get("centered").asBoolean());
-        TrainConfig train = new TrainConfig(
-                t.get("epochs").asInt(),
-                optionalInt(t.get("max_steps")),
-                t.get("batch_size").asInt(),
-                t.get("eval_batch_size").asInt(),
-                t.get("learning_rate").asDouble(),
-                optionalDouble(t.get("head_learning_rate")),
-                t.get("weight_decay").isNull() ? OptimizerConfig.defaultWeightDecay(kind) : t.get("weight_decay").asDouble(),
-                t.get("warmup_ratio").asDouble(),
-                schedule,
-                t.get("max_grad_norm").asDouble(),
-                optionalDouble(t.get("hidden_dropout")),
-                optionalInt(t.get("eval_every_steps")),
-                es.isObject()
-                        ? new EarlyStopping(es.get("metric").asText(), es.get("patience").asInt(), es.get("min_delta").asDouble())
-                        : null,
-                optionalInt(t.get("threads")),
-                optionalDouble(t.get("layerwise_lr_decay")),
-                ClassWeights.parse(t.get("class_weights").asText()),
-                t.get("l2").asDouble(),
-                t.get("l1").asDouble(),
-                t.get("l2_sp").asDouble(),
-                Sampler.parse(t.get("sampler").asText()),
-                optionalInt(t.get("checkpoint_every_steps")),
-                t.get("keep_checkpoints").asInt(),
-                OnNonFinite.parse(t.get("on_non_finite").asText()),
-                optimizer,
-                t.get("gradient_accumulation_steps").asInt(),
-                t.get("gamma").isNull() ? schedule.defaultGamma() : t.get("gamma").asDouble(),
-                t.get("step_size_epochs").asInt());
-        return new Recipe(
-                r.get("name").asText(),
-                r.get("task").asText(),
-                r.get("model").asText(),
-                r.get("seed").asLong(),
-                data,
-                head,
-                strategy(r.get("strategy")),
-                train,
-                baseDir);
-    }
-
-    private static StrategyConfig strategy(JsonNode s) {
-        JsonNode pattern = s.get("freeze_pattern");
-        return new StrategyConfig(
-                Strategy.parse(s.get("type").asText()),
-                s.get("freeze_embeddings").asBoolean(),
-                s.get("freeze_layers").asInt(),
-                pattern.isNull() ? null : pattern.asText(),
-                optionalInt(s.get("unfreeze_every_steps")),
-                s.get("rank").asInt(),
-                s.get("alpha").asDouble(),
-                s.get("dropout").asDouble(),
-                strings(s.get("targets")),
-                s.get("train_biases").asBoolean(),
-                s.get("train_layer_norm").asBoolean());
-    }
-
-    private static java.util.List<String> strings(JsonNode array) {
-        java.util.List<String> out = new java.util.ArrayList<>();
-        array.forEach(n -> out.add(n.asText()));
-        return out;
-    }
-
-    private static Path path(Path baseDir, JsonNode node) {
-        return node.isNull() ? null : baseDir.resolve(node.asText()).normalize();
-    }
-
-    private static Double optionalDouble(JsonNode node) {
-        return node.isNull() ? null : node.asDouble();
-    }
-
-    private static Integer optionalInt(JsonNode node) {
-        return node.isNull() ? null : node.asInt();
     }
 }

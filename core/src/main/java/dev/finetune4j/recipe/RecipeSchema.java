@@ -120,6 +120,43 @@ final class RecipeSchema {
         });
     }
 
+    /**
+     * Replaces {@code false} given for a mapping that may be switched off (such as
+     * {@code train.early_stopping: false}) by {@code null}, which is how its record says "off".
+     */
+    static void switchedOffToNull(ObjectNode node) {
+        switchedOffToNull(node, SCHEMA_NODE);
+    }
+
+    private static void switchedOffToNull(ObjectNode node, JsonNode schema) {
+        schema.path("properties").fields().forEachRemaining(entry -> {
+            JsonNode value = node.get(entry.getKey());
+            String type = entry.getValue().path("type").toString();
+            if (value != null && value.isBoolean() && !value.booleanValue() && type.contains("\"object\"")
+                    && type.contains("\"boolean\"")) {
+                node.putNull(entry.getKey());
+            } else if (value instanceof ObjectNode child) {
+                switchedOffToNull(child, entry.getValue());
+            }
+        });
+    }
+
+    /**
+     * Removes from a mapping with a {@code type} (a sealed family such as {@code strategy}) the
+     * settings that apply to other types only ({@code x-applies-to: {type: [...]}}): the record of
+     * the chosen type has no place for them, and {@link RecipeChecks} has made sure that they hold
+     * their defaults.
+     */
+    static void keepTheTypesOwnSettings(ObjectNode section, String pointer) {
+        String type = section.path(SHORTHAND_KEY).asText();
+        at(pointer).path("properties").fields().forEachRemaining(entry -> {
+            JsonNode types = entry.getValue().path(RecipeChecks.APPLIES_TO).path(SHORTHAND_KEY);
+            boolean applies = !types.isArray();
+            for (JsonNode t : types) applies |= t.asText().equals(type);
+            if (!applies) section.remove(entry.getKey());
+        });
+    }
+
     /** The subschema for the instance at {@code pointer}, or a missing node. */
     static JsonNode at(String pointer) {
         JsonNode schema = SCHEMA_NODE;

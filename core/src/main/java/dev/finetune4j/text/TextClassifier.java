@@ -4,11 +4,13 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.finetune4j.TensorRuntime;
 import dev.finetune4j.UserError;
+import dev.finetune4j.data.Example;
 import dev.finetune4j.model.HostTensor;
 import dev.finetune4j.model.Pooling;
 import dev.finetune4j.model.bert.BertForSequenceClassification;
 import dev.finetune4j.model.io.HfConfig;
 import dev.finetune4j.model.io.SafeTensors;
+import dev.finetune4j.pipeline.Predictor;
 import dev.finetune4j.train.Evaluator;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,11 +25,8 @@ import java.util.TreeMap;
  * A fine-tuned text classifier loaded from a Hugging Face-layout directory (what {@code ft4j train}
  * exports, or a {@code BertForSequenceClassification} saved by transformers with safetensors).
  */
-public final class TextClassifier implements AutoCloseable {
+public final class TextClassifier implements Predictor {
     public static final int BATCH_SIZE = 32;
-
-    /** One prediction: the most probable label and every label's probability. */
-    public record Prediction(String label, Map<String, Double> scores) {}
 
     private final NDManager manager;
     private final BertForSequenceClassification model;
@@ -94,23 +93,31 @@ public final class TextClassifier implements AutoCloseable {
         return new ArrayList<>(byId.values());
     }
 
-    public List<Prediction> predict(List<String> texts) {
-        float[][] probs = probabilities(texts);
-        List<Prediction> out = new ArrayList<>(texts.size());
-        List<String> labels = model.labels();
-        for (float[] p : probs) {
-            Map<String, Double> scores = new LinkedHashMap<>();
-            int best = 0;
-            for (int j = 0; j < p.length; j++) {
-                scores.put(labels.get(j), (double) p[j]);
-                if (p[j] > p[best]) best = j;
-            }
-            out.add(new Prediction(labels.get(best), scores));
-        }
-        return out;
+    /** {@link #predict} of examples that hold these texts. */
+    public List<Prediction> predictTexts(List<String> texts) {
+        return predict(texts.stream().map(t -> new Example(t, null, 0)).toList());
     }
 
-    public float[][] probabilities(List<String> texts) {
+    @Override
+    public float[][] probabilities(List<Example> examples) {
+        return probabilitiesOfTexts(examples.stream().map(Example::text).toList());
+    }
+
+    @Override
+    public Map<String, Object> describe() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("task", TextModality.TASK);
+        m.put("labels", labels());
+        JsonNode ours = config.path("finetune4j");
+        m.put("base_model", ours.hasNonNull("base_model") ? ours.get("base_model").asText()
+                : config.path("_name_or_path").asText(null));
+        m.put("architecture", config.path("architectures").path(0).asText(null));
+        m.put("max_length", maxLength());
+        m.put("pooling", model.pooling().recipeName());
+        return m;
+    }
+
+    public float[][] probabilitiesOfTexts(List<String> texts) {
         if (texts.isEmpty()) return new float[0][];
         List<EncodedText> encoded = encoder.encodeAll(texts);
         return Evaluator.probabilities(model, new EncodedTexts(encoded, new int[encoded.size()], encoder.padId()),

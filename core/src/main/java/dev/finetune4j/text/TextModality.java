@@ -1,5 +1,6 @@
 package dev.finetune4j.text;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.finetune4j.UserError;
@@ -15,6 +16,7 @@ import dev.finetune4j.model.io.BertCheckpoint;
 import dev.finetune4j.model.io.ModelSource;
 import dev.finetune4j.model.io.ResolvedModelFiles;
 import dev.finetune4j.pipeline.Modality;
+import dev.finetune4j.pipeline.Predictor;
 import dev.finetune4j.recipe.DataConfig;
 import dev.finetune4j.recipe.Recipe;
 import dev.finetune4j.track.Provenance;
@@ -40,6 +42,19 @@ public final class TextModality implements Modality<TextBatch> {
     @Override
     public String task() {
         return TASK;
+    }
+
+    /** Also an export of an earlier version, which did not write {@code finetune4j.task}. */
+    @Override
+    public boolean exported(JsonNode config) {
+        JsonNode task = config.path("finetune4j").path("task");
+        return task.isMissingNode() ? "BertForSequenceClassification".equals(config.path("architectures").path(0).asText())
+                : TASK.equals(task.asText());
+    }
+
+    @Override
+    public Predictor load(Path modelDir) {
+        return TextClassifier.load(modelDir);
     }
 
     @Override

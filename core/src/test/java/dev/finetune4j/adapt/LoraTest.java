@@ -1,5 +1,6 @@
 package dev.finetune4j.adapt;
 
+import dev.finetune4j.recipe.StrategyConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -24,7 +25,7 @@ import org.junit.jupiter.api.Test;
 
 class LoraTest {
     static final BertConfig TINY = BertConfig.tiny(50);
-    static final Lora.Config CONFIG = new Lora.Config(4, 8, 0.1, List.of("query", "value"), false, false);
+    static final StrategyConfig.Lora CONFIG = new StrategyConfig.Lora(4, 8, 0.1, List.of("query", "value"), false, false);
 
     static BertForSequenceClassification model(NDManager m) {
         return BertForSequenceClassification.fromPretrained(m, TINY, BertModel.randomWeights(TINY, 1), "random", Pooling.POOLER,
@@ -53,7 +54,7 @@ class LoraTest {
         try (NDManager m = TensorRuntime.newManager();
                 BertForSequenceClassification model = BertForSequenceClassification.fromPretrained(m, tiny, noPooler, "random",
                         Pooling.POOLER, 0.0, 0.0, List.of("a", "b"), 3)) {
-            Lora.apply(model, Lora.Config.defaults(), 1);
+            Lora.apply(model, StrategyConfig.Lora.defaults(), 1);
             assertThat(model.parameters().isTrainable("bert.pooler.dense.weight")).isTrue();
             assertThat(model.parameters().isTrainable("bert.encoder.layer.0.attention.self.query.weight")).isFalse();
         }
@@ -94,7 +95,7 @@ class LoraTest {
     @Test
     void biasesAndLayerNormTrainWhenAsked() {
         try (NDManager m = TensorRuntime.newManager(); BertForSequenceClassification model = model(m)) {
-            Lora.apply(model, new Lora.Config(2, 4, 0.0, List.of("dense"), true, true), 5);
+            Lora.apply(model, new StrategyConfig.Lora(2, 4, 0.0, List.of("dense"), true, true), 5);
             var ps = model.parameters();
             assertThat(Lora.adaptedModules(model)).hasSize(3 * TINY.numHiddenLayers());
             assertThat(ps.isTrainable("bert.encoder.layer.0.attention.self.key.bias")).isTrue();
@@ -107,7 +108,7 @@ class LoraTest {
     @Test
     void unknownTargetIsAUserError() {
         try (NDManager m = TensorRuntime.newManager(); BertForSequenceClassification model = model(m)) {
-            assertThatThrownBy(() -> Lora.apply(model, new Lora.Config(2, 4, 0.0, List.of("qurey"), false, false), 1))
+            assertThatThrownBy(() -> Lora.apply(model, new StrategyConfig.Lora(2, 4, 0.0, List.of("qurey"), false, false), 1))
                     .isInstanceOf(UserError.class).hasMessageContaining("'qurey' matches no Linear module");
             assertThat(model.parameters().all().keySet()).noneMatch(Lora::isAdapter);
         }
@@ -117,7 +118,7 @@ class LoraTest {
     void atInitTheLogitsAreExactlyThoseWithoutLora() {
         try (NDManager m = TensorRuntime.newManager(); BertForSequenceClassification model = model(m)) {
             float[] plain = logits(model, m);
-            Lora.apply(model, new Lora.Config(4, 8, 0.1, List.of("query", "key", "value", "attention.output.dense",
+            Lora.apply(model, new StrategyConfig.Lora(4, 8, 0.1, List.of("query", "key", "value", "attention.output.dense",
                     "intermediate.dense", "output.dense"), false, false), 5);
             assertThat(logits(model, m)).isEqualTo(plain);
         }

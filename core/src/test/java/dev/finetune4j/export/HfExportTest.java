@@ -39,7 +39,7 @@ class HfExportTest {
                         "random", Pooling.POOLER, null, null, List.of("ham", "spam", "eggs"), 11)) {
             HfExport.write(model, tokenizer, 64, Map.of("base_model", "random"), dir);
             try (TextClassifier loaded = TextClassifier.load(dir)) {
-                before = loaded.probabilities(TEXTS);
+                before = loaded.probabilitiesOfTexts(TEXTS);
                 assertThat(loaded.labels()).containsExactly("ham", "spam", "eggs");
                 assertThat(loaded.maxLength()).isEqualTo(64);
                 assertThat(loaded.model().pooling()).isEqualTo(Pooling.POOLER);

@@ -76,7 +76,7 @@ class ExportParityTest {
         float[][] here;
         float[] pooledHere;
         try (TextClassifier classifier = TextClassifier.load(model); NDManager scope = TensorRuntime.newManager()) {
-            here = classifier.probabilities(texts);
+            here = classifier.probabilitiesOfTexts(texts);
             TextBatch b = new TextBatch(scope.create(batch.inputIds()), scope.create(batch.attentionMask()),
                     scope.create(batch.tokenTypeIds()));
             pooledHere = classifier.model().features(scope, b, false).toFloatArray();

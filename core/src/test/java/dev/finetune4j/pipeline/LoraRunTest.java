@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.finetune4j.pipeline.Predictor;
 import dev.finetune4j.model.HostTensor;
 import dev.finetune4j.model.io.SafeTensors;
 import dev.finetune4j.recipe.RecipeLoader;
@@ -60,7 +61,7 @@ class LoraRunTest {
             texts.add(p.path("text").asText());
         }
         try (TextClassifier exported = TextClassifier.load(out.resolve("model"))) {
-            List<TextClassifier.Prediction> again = exported.predict(texts);
+            List<Predictor.Prediction> again = exported.predictTexts(texts);
             for (int i = 0; i < texts.size(); i++) {
                 for (String label : List.of("ham", "spam")) {
                     assertThat(again.get(i).scores().get(label)).as("test text %d, %s", i, label)

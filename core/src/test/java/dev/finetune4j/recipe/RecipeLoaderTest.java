@@ -62,9 +62,10 @@ class RecipeLoaderTest {
                 "text", "label", 128, 0.1, 0.1, true, OnBadLine.SKIP));
         assertThat(r.head()).isEqualTo(new HeadConfig(Pooling.POOLER, null));
         assertThat(r.strategy()).isEqualTo(StrategyConfig.of(Strategy.FULL));
-        assertThat(r.train()).isEqualTo(new TrainConfig(3, null, 32, 64, 5.0e-5, null, 0.01, 0.1, Schedule.LINEAR,
-                1.0, null, null, new EarlyStopping("macro_f1", 2, 0.0), null, null, ClassWeights.NONE, 0.0, 0.0, 0.0, Sampler.SHUFFLE, null, 2, OnNonFinite.STOP,
-                OptimizerConfig.adamW(), 1, 0.1, 1));
+        assertThat(r.train()).isEqualTo(new TrainConfig(3, null, 32, 64, 5.0e-5, null, null, OptimizerKind.ADAMW,
+                List.of(0.9, 0.999), 1e-8, null, false, 0.0, 0.99, false, 0.01, 1, ClassWeights.NONE, Sampler.SHUFFLE,
+                null, 2, OnNonFinite.STOP, 0.0, 0.0, 0.0, 0.1, Schedule.LINEAR, null, 1, 1.0, null, null,
+                new EarlyStopping("macro_f1", 2, 0.0), null));
         assertThat(r.train().earlyStopping().higherIsBetter()).isTrue();
     }
 
@@ -108,7 +109,7 @@ class RecipeLoaderTest {
     @Test
     void earlyStoppingTrueMeansTheDefaults() throws IOException {
         assertThat(load(MINIMAL + "train:\n  early_stopping: true\n").train().earlyStopping())
-                .isEqualTo(EarlyStopping.defaults());
+                .isEqualTo(new EarlyStopping("macro_f1", 2, 0.0));
     }
 
     @Test
@@ -125,16 +126,20 @@ class RecipeLoaderTest {
     @Test
     void eachOptimizerGetsPyTorchsDefaultsAndAResolvedRecipeReadsBack() throws IOException {
         Recipe adamW = load(MINIMAL);
-        assertThat(adamW.train().optimizer()).isEqualTo(OptimizerConfig.adamW());
+        assertThat(adamW.train().optimizer()).isEqualTo(OptimizerKind.ADAMW);
+        assertThat(adamW.train().betas()).containsExactly(0.9, 0.999);
+        assertThat(adamW.train().momentum()).as("not an AdamW setting").isNull();
         assertThat(adamW.train().weightDecay()).isEqualTo(0.01);
         Recipe sgd = load(MINIMAL + "train:\n  optimizer: sgd\n  nesterov: true\n  schedule: step\n");
-        assertThat(sgd.train().optimizer()).isEqualTo(
-                new OptimizerConfig(OptimizerKind.SGD, 0.9, 0.999, 1e-8, 0.9, true, 0.0, 0.99, false));
+        assertThat(sgd.train().optimizer()).isEqualTo(OptimizerKind.SGD);
+        assertThat(sgd.train().momentum()).isEqualTo(0.9);
+        assertThat(sgd.train().nesterov()).isTrue();
+        assertThat(sgd.train().dampening()).isEqualTo(0.0);
         assertThat(sgd.train().weightDecay()).isEqualTo(0.0);
         assertThat(sgd.train().gamma()).isEqualTo(0.1);
         Recipe rms = load(MINIMAL + "train:\n  optimizer: rmsprop\n  centered: true\n  gradient_accumulation_steps: 4\n"
                 + "  schedule: exponential\n");
-        assertThat(rms.train().optimizer().momentum()).isEqualTo(0.0);
+        assertThat(rms.train().momentum()).isEqualTo(0.0);
         assertThat(rms.train().gamma()).isEqualTo(0.9);
         assertThat(rms.train().effectiveBatchSize()).isEqualTo(128);
         for (Recipe r : List.of(adamW, sgd, rms)) {
@@ -366,7 +371,7 @@ class RecipeLoaderTest {
         Recipe again = RecipeLoader.load(copy, List.of());
 
         assertThat(again).isEqualTo(r);
-        assertThat(r.resolved()).containsEntry("strategy", strategyMap("feature-extraction", true, 0, null, null))
+        assertThat(r.resolved()).containsEntry("strategy", java.util.Map.of("type", "feature-extraction"))
                 .containsKeys("name", "task", "model", "seed", "data", "head", "strategy", "train");
         assertThat(yaml).contains("train: data/train.jsonl", "test: null", "learning_rate: 3.0E-5");
         assertThat(r.train().effectiveHeadLearningRate()).isEqualTo(1.0e-3);
@@ -383,23 +388,6 @@ class RecipeLoaderTest {
                 .containsEntry("early_stopping", java.util.Map.of("metric", "macro_f1", "patience", 2, "min_delta", 0.0));
         assertThat(train.keySet()).containsExactlyElementsOf(
                 RecipeSchema.propertyNames(RecipeSchema.at("/train")));
-    }
-
-    private static java.util.Map<String, Object> strategyMap(
-            String type, boolean freezeEmbeddings, int freezeLayers, String freezePattern, Integer unfreezeEverySteps) {
-        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
-        m.put("type", type);
-        m.put("freeze_embeddings", freezeEmbeddings);
-        m.put("freeze_layers", freezeLayers);
-        m.put("freeze_pattern", freezePattern);
-        m.put("unfreeze_every_steps", unfreezeEverySteps);
-        m.put("rank", 8);
-        m.put("alpha", 16.0);
-        m.put("dropout", 0.1);
-        m.put("targets", List.of("query", "value"));
-        m.put("train_biases", false);
-        m.put("train_layer_norm", false);
-        return m;
     }
 
     @Test
@@ -423,20 +411,30 @@ class RecipeLoaderTest {
                   freeze_pattern: '^encoder\\.layer\\.[0-3]\\.'
                 """);
         assertThat(partial.strategy()).isEqualTo(
-                new StrategyConfig(Strategy.PARTIAL, false, 4, "^encoder\\.layer\\.[0-3]\\.", null));
+                new StrategyConfig.Partial(false, 4, "^encoder\\.layer\\.[0-3]\\."));
 
         Recipe gradual = load(MINIMAL + "strategy:\n  type: gradual-unfreeze\n  unfreeze_every_steps: 50\n");
-        assertThat(gradual.strategy()).isEqualTo(new StrategyConfig(Strategy.GRADUAL_UNFREEZE, true, 0, null, 50));
+        assertThat(gradual.strategy()).isEqualTo(new StrategyConfig.GradualUnfreeze(50));
     }
 
     @Test
     void resolvedShowsTheWholeStrategyObjectAndRoundTrips() throws IOException {
-        assertThat(load(MINIMAL).resolved().get("strategy")).isEqualTo(strategyMap("full", true, 0, null, null));
-        assertThat(load(MINIMAL + "strategy: gradual-unfreeze\n").resolved().get("strategy"))
-                .isEqualTo(strategyMap("gradual-unfreeze", true, 0, null, null));
-        @SuppressWarnings("unchecked")
-        var keys = ((java.util.Map<String, Object>) load(MINIMAL).resolved().get("strategy")).keySet();
-        assertThat(keys).containsExactlyElementsOf(RecipeSchema.propertyNames(RecipeSchema.at("/strategy")));
+        assertThat(load(MINIMAL).resolved().get("strategy")).isEqualTo(java.util.Map.of("type", "full"));
+        java.util.Map<String, Object> gradual = new java.util.LinkedHashMap<>();
+        gradual.put("type", "gradual-unfreeze");
+        gradual.put("unfreeze_every_steps", null);
+        assertThat(load(MINIMAL + "strategy: gradual-unfreeze\n").resolved().get("strategy")).isEqualTo(gradual);
+        // a type's own keys, in the schema's order, and no other type's
+        for (Strategy type : Strategy.values()) {
+            @SuppressWarnings("unchecked")
+            var keys = ((java.util.Map<String, Object>) load(MINIMAL + "strategy: " + type.recipeName() + "\n")
+                    .resolved().get("strategy")).keySet();
+            List<String> own = RecipeSchema.propertyNames(RecipeSchema.at("/strategy")).stream()
+                    .filter(k -> k.equals("type") || RecipeSchema.at("/strategy/" + k).path(RecipeChecks.APPLIES_TO)
+                            .path("type").toString().contains("\"" + type.recipeName() + "\""))
+                    .toList();
+            assertThat(keys).as(type.recipeName()).containsExactlyElementsOf(own);
+        }
 
         for (String strategy : List.of("full", "{type: partial, freeze_layers: 2, freeze_pattern: 'pooler'}",
                 "{type: gradual-unfreeze, unfreeze_every_steps: 10}",
@@ -450,7 +448,7 @@ class RecipeLoaderTest {
 
     @Test
     void loraStrategyWithDefaultsAndEverySetting() throws IOException {
-        StrategyConfig defaults = load(MINIMAL + "strategy: lora\n").strategy();
+        StrategyConfig.Lora defaults = (StrategyConfig.Lora) load(MINIMAL + "strategy: lora\n").strategy();
         assertThat(defaults).isEqualTo(StrategyConfig.of(Strategy.LORA));
         assertThat(defaults.rank()).isEqualTo(8);
         assertThat(defaults.alpha()).isEqualTo(16.0);
@@ -469,7 +467,7 @@ class RecipeLoaderTest {
                   train_biases: true
                   train_layer_norm: true
                 """).strategy();
-        assertThat(all).isEqualTo(new StrategyConfig(Strategy.LORA, true, 0, null, null, 4, 32.0, 0.0,
+        assertThat(all).isEqualTo(new StrategyConfig.Lora(4, 32.0, 0.0,
                 List.of("query", "key", "value", "attention.output.dense"), true, true));
         // 16 and 16.0 are both alpha's default: harmless on another type
         assertThat(load(MINIMAL + "strategy:\n  type: full\n  alpha: 16.0\n  rank: 8\n  targets: [query, value]\n")
@@ -569,9 +567,9 @@ class RecipeLoaderTest {
         assertThat(load(MINIMAL, "strategy=partial").strategy()).isEqualTo(StrategyConfig.of(Strategy.PARTIAL));
         assertThat(load(MINIMAL, "strategy.type=partial").strategy()).isEqualTo(StrategyConfig.of(Strategy.PARTIAL));
         assertThat(load(MINIMAL + "strategy: full\n", "strategy.type=partial", "strategy.freeze_layers=3").strategy())
-                .isEqualTo(new StrategyConfig(Strategy.PARTIAL, true, 3, null, null));
+                .isEqualTo(new StrategyConfig.Partial(true, 3, null));
         assertThat(load(MINIMAL, "strategy=gradual-unfreeze", "strategy.unfreeze_every_steps=20").strategy())
-                .isEqualTo(new StrategyConfig(Strategy.GRADUAL_UNFREEZE, true, 0, null, 20));
+                .isEqualTo(new StrategyConfig.GradualUnfreeze(20));
         assertThat(load(MINIMAL + "strategy:\n  type: partial\n  freeze_layers: 2\n", "strategy=full").strategy())
                 .isEqualTo(StrategyConfig.of(Strategy.FULL));
 

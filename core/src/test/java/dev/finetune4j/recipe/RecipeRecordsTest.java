@@ -30,7 +30,6 @@ class RecipeRecordsTest {
         assertThat(RecipeNames.allowed(Schedule.class)).containsExactlyElementsOf(enumOf("/train/schedule"));
         assertThat(RecipeNames.allowed(OptimizerKind.class)).containsExactlyElementsOf(enumOf("/train/optimizer"));
         assertThat(EarlyStopping.METRICS).containsExactlyElementsOf(enumOf("/train/early_stopping/metric"));
-        assertThat(Recipe.TASKS).containsExactlyElementsOf(enumOf("/task"));
     }
 
     private static java.util.List<String> enumOf(String pointer) {
@@ -59,38 +58,53 @@ class RecipeRecordsTest {
 
     @Test
     void strategyConfigDefaultsAndInvariants() {
-        assertThat(StrategyConfig.of(Strategy.PARTIAL))
-                .isEqualTo(new StrategyConfig(Strategy.PARTIAL, true, 0, null, null));
-        assertThat(Strategy.parse("gradual-unfreeze")).isEqualTo(Strategy.GRADUAL_UNFREEZE);
-        assertThat(new StrategyConfig(Strategy.PARTIAL, false, 2, "^encoder\\.layer\\.1\\.", null)
+        assertThat(StrategyConfig.of(Strategy.PARTIAL)).isEqualTo(new StrategyConfig.Partial(true, 0, null));
+        assertThat(StrategyConfig.of(Strategy.GRADUAL_UNFREEZE)).isEqualTo(new StrategyConfig.GradualUnfreeze(null));
+        assertThat(StrategyConfig.of(Strategy.LORA))
+                .isEqualTo(new StrategyConfig.Lora(8, 16, 0.1, List.of("query", "value"), false, false));
+        for (Strategy type : Strategy.values()) {
+            assertThat(StrategyConfig.of(type).type()).isEqualTo(type);
+            assertThat(StrategyConfig.of(type)).isInstanceOf(StrategyConfig.recordOf(type));
+        }
+        assertThat(new StrategyConfig.Partial(false, 2, "^encoder\\.layer\\.1\\.")
                 .compiledFreezePattern().matcher("x.encoder.layer.1.attention").find()).isFalse();
-        assertThat(StrategyConfig.of(Strategy.FULL).compiledFreezePattern()).isNull();
-        assertThatThrownBy(() -> new StrategyConfig(null, true, 0, null, null))
-                .hasMessage("strategy.type must not be null");
-        assertThatThrownBy(() -> new StrategyConfig(Strategy.PARTIAL, true, -1, null, null))
+        assertThat(new StrategyConfig.Partial(true, 0, null).compiledFreezePattern()).isNull();
+        assertThatThrownBy(() -> new StrategyConfig.Partial(true, -1, null))
                 .hasMessage("strategy.freeze_layers must be >= 0, got -1");
-        assertThatThrownBy(() -> new StrategyConfig(Strategy.GRADUAL_UNFREEZE, true, 0, null, 0))
+        assertThatThrownBy(() -> new StrategyConfig.GradualUnfreeze(0))
                 .hasMessage("strategy.unfreeze_every_steps must be >= 1, got 0");
-        assertThatThrownBy(() -> new StrategyConfig(Strategy.PARTIAL, true, 0, "(a", null))
+        assertThatThrownBy(() -> new StrategyConfig.Partial(true, 0, "(a"))
                 .hasMessage("strategy.freeze_pattern is not a valid regular expression: Unclosed group");
-        assertThatThrownBy(() -> new StrategyConfig(Strategy.FULL, true, 3, null, null))
-                .hasMessage("strategy.freeze_layers applies only to type partial");
-        assertThatThrownBy(() -> new StrategyConfig(Strategy.PARTIAL, true, 0, null, 5))
-                .hasMessage("strategy.unfreeze_every_steps applies only to type gradual-unfreeze");
-        assertThat(new StrategyConfig(Strategy.LORA, true, 0, null, null)).isEqualTo(StrategyConfig.of(Strategy.LORA));
-        assertThatThrownBy(() -> new StrategyConfig(Strategy.LORA, true, 0, null, null, 0, 16, 0.1, List.of("query"),
-                false, false)).hasMessageContaining("strategy.rank");
-        assertThatThrownBy(() -> new StrategyConfig(Strategy.LORA, true, 0, null, null, 8, 0, 0.1, List.of("query"),
-                false, false)).hasMessageContaining("strategy.alpha");
-        assertThatThrownBy(() -> new StrategyConfig(Strategy.LORA, true, 0, null, null, 8, 16, 1.0, List.of("query"),
-                false, false)).hasMessageContaining("strategy.dropout");
-        assertThatThrownBy(() -> new StrategyConfig(Strategy.LORA, true, 0, null, null, 8, 16, 0.1, List.of(),
-                false, false)).hasMessageContaining("strategy.targets");
-        assertThatThrownBy(() -> new StrategyConfig(Strategy.FULL, true, 0, null, null, 4, 16, 0.1,
-                List.of("query", "value"), false, false)).hasMessageContaining("strategy.rank applies only to type lora");
-        assertThatThrownBy(() -> new StrategyConfig(Strategy.PARTIAL, true, 0, null, null, 8, 16, 0.1,
-                List.of("query", "value"), true, false))
-                .hasMessageContaining("strategy.train_biases applies only to type lora");
+        assertThatThrownBy(() -> new StrategyConfig.Lora(0, 16, 0.1, List.of("query"), false, false))
+                .hasMessageContaining("strategy.rank");
+        assertThatThrownBy(() -> new StrategyConfig.Lora(8, 0, 0.1, List.of("query"), false, false))
+                .hasMessageContaining("strategy.alpha");
+        assertThatThrownBy(() -> new StrategyConfig.Lora(8, 16, 1.0, List.of("query"), false, false))
+                .hasMessageContaining("strategy.dropout");
+        assertThatThrownBy(() -> new StrategyConfig.Lora(8, 16, 0.1, List.of(), false, false))
+                .hasMessageContaining("strategy.targets");
+        assertThat(new StrategyConfig.Lora(4, 8, 0.1, List.of("query"), false, false).scaling()).isEqualTo(2f);
+    }
+
+    @Test
+    void everyRecordComponentIsASchemaKeyAndEverySchemaKeyAComponent() {
+        assertThat(snakeCase(DataConfig.class)).containsExactlyElementsOf(
+                RecipeSchema.propertyNames(RecipeSchema.at("/data")));
+        assertThat(snakeCase(HeadConfig.class)).containsExactlyElementsOf(
+                RecipeSchema.propertyNames(RecipeSchema.at("/head")));
+        assertThat(snakeCase(TrainConfig.class)).containsExactlyElementsOf(
+                RecipeSchema.propertyNames(RecipeSchema.at("/train")));
+        assertThat(snakeCase(EarlyStopping.class)).containsExactlyElementsOf(
+                RecipeSchema.propertyNames(RecipeSchema.at("/train/early_stopping")));
+        java.util.Set<String> strategyKeys = new java.util.LinkedHashSet<>(List.of("type"));
+        for (Strategy type : Strategy.values()) strategyKeys.addAll(snakeCase(StrategyConfig.recordOf(type)));
+        assertThat(strategyKeys).containsExactlyInAnyOrderElementsOf(
+                RecipeSchema.propertyNames(RecipeSchema.at("/strategy")));
+    }
+
+    private static List<String> snakeCase(Class<?> record) {
+        return java.util.Arrays.stream(record.getRecordComponents())
+                .map(c -> c.getName().replaceAll("([A-Z])", "_$1").toLowerCase(java.util.Locale.ROOT)).toList();
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.finetune4j.train;
 
+import dev.finetune4j.recipe.StrategyConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDArray;
@@ -37,7 +38,7 @@ class GradientsSurviveGarbageCollectionTest {
                 BertForSequenceClassification model = BertForSequenceClassification.fromPretrained(m, TrainerTest.TINY,
                         BertModel.randomWeights(TrainerTest.TINY, 1), "random", Pooling.POOLER, 0.0, 0.0,
                         List.of("a", "b"), 3)) {
-            Lora.apply(model, new Lora.Config(2, 4, 0.0, java.util.List.of("attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense", "intermediate.dense", "output.dense"), true, true), 3);
+            Lora.apply(model, new StrategyConfig.Lora(2, 4, 0.0, java.util.List.of("attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense", "intermediate.dense", "output.dense"), true, true), 3);
             for (String name : List.copyOf(model.parameters().all().keySet())) {
                 // B starts at zero; random values give every adapter weight a gradient through the scaling
                 if (name.endsWith(Lora.B)) model.parameters().put(name, randomLike(model.parameters(), name));

@@ -1,0 +1,64 @@
+package dev.finetune4j.pipeline;
+
+import dev.finetune4j.data.Example;
+import dev.finetune4j.data.LabelSet;
+import dev.finetune4j.eval.ClassificationMetrics;
+import dev.finetune4j.eval.ClassificationReport;
+import dev.finetune4j.train.Evaluator;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A trained model loaded from its export directory, for {@code ft4j predict}, {@code eval} and
+ * {@code serve} and for Java callers: examples in (as its modality reads them; their labels are
+ * ignored), class probabilities out. Made by {@link Modality#load}; {@link Modalities#load} picks the
+ * modality from the export's {@code config.json}. Not thread-safe: one caller at a time.
+ */
+public interface Predictor extends AutoCloseable {
+    /** The most probable label and every label's probability. */
+    record Prediction(String label, Map<String, Double> scores) {}
+
+    /** The labels, in the order of the head's outputs. */
+    List<String> labels();
+
+    /** One row per example: the probability of each of {@link #labels()}. */
+    float[][] probabilities(List<Example> examples);
+
+    /** What a client needs to know about the model: its task, body, input limits ({@code GET /v1/model}). */
+    Map<String, Object> describe();
+
+    default List<Prediction> predict(List<Example> examples) {
+        float[][] probabilities = probabilities(examples);
+        List<String> labels = labels();
+        List<Prediction> out = new ArrayList<>(probabilities.length);
+        for (float[] p : probabilities) {
+            Map<String, Double> scores = new LinkedHashMap<>();
+            int best = 0;
+            for (int j = 0; j < p.length; j++) {
+                scores.put(labels.get(j), (double) p[j]);
+                if (p[j] > p[best]) best = j;
+            }
+            out.add(new Prediction(labels.get(best), scores));
+        }
+        return out;
+    }
+
+    /**
+     * The metrics of labelled examples, computed as training computes its {@code test} section.
+     *
+     * @param source names the examples in the error for a label the model does not know (e.g. {@code --data FILE})
+     */
+    default ClassificationReport evaluate(List<Example> examples, String source) {
+        LabelSet labels = LabelSet.ofNames(labels());
+        labels.requireKnown(examples, source);
+        int[] y = new int[examples.size()];
+        for (int i = 0; i < y.length; i++) y[i] = labels.index(examples.get(i).label());
+        float[][] probabilities = probabilities(examples);
+        return ClassificationMetrics.compute(y, Evaluator.argmax(probabilities), probabilities, labels());
+    }
+
+    @Override
+    void close();
+}
