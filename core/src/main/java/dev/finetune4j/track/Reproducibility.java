@@ -12,8 +12,8 @@ import java.util.Set;
  * What a rerun must match to give the same model bytes, as measured (docs/robustness.md): the same
  * recipe, data, model and versions, the same intra-op thread count (1 and 2 threads give different
  * gradients) and the same PyTorch CPU kernels (AVX2 and AVX-512 give different forward passes).
- * The allocator and the MKL settings did not change a single bit on the machine measured; they are
- * recorded because the launcher sets them.
+ * The allocator, the MKL settings and libgomp's spin count did not change a single bit on the
+ * machine measured; they are recorded because the launcher sets them.
  */
 public final class Reproducibility {
     private Reproducibility() {}
@@ -29,6 +29,7 @@ public final class Reproducibility {
         m.put("allocator", allocator(System.getenv("LD_PRELOAD")));
         m.put("mkl_cbwr", System.getenv("MKL_CBWR"));
         m.put("mkl_dynamic", System.getenv("MKL_DYNAMIC"));
+        m.put("gomp_spincount", System.getenv("GOMP_SPINCOUNT")); // speed beside other work, not the bytes
         return m;
     }
 
