@@ -49,12 +49,13 @@ public final class Modalities {
         } catch (IOException e) {
             throw new UserError(config + ": not valid JSON (" + e.getMessage() + ") — re-export the model");
         }
-        for (Modality<?> m : all()) {
+        List<Modality<?>> installed = all();
+        for (Modality<?> m : installed) {
             if (m.exported(json)) return m.load(modelDir);
         }
         throw new UserError(config + ": no modality on the class path loads this model (finetune4j.task '"
                 + json.path("finetune4j").path("task").asText("") + "', architecture '"
                 + json.path("architectures").path(0).asText("") + "'; installed: "
-                + all().stream().map(Modality::task).toList() + ")");
+                + installed.stream().map(Modality::task).toList() + ")");
     }
 }

@@ -31,16 +31,13 @@ public interface Predictor extends AutoCloseable {
 
     default List<Prediction> predict(List<Example> examples) {
         float[][] probabilities = probabilities(examples);
+        int[] best = Evaluator.argmax(probabilities);
         List<String> labels = labels();
         List<Prediction> out = new ArrayList<>(probabilities.length);
-        for (float[] p : probabilities) {
+        for (int i = 0; i < probabilities.length; i++) {
             Map<String, Double> scores = new LinkedHashMap<>();
-            int best = 0;
-            for (int j = 0; j < p.length; j++) {
-                scores.put(labels.get(j), (double) p[j]);
-                if (p[j] > p[best]) best = j;
-            }
-            out.add(new Prediction(labels.get(best), scores));
+            for (int j = 0; j < probabilities[i].length; j++) scores.put(labels.get(j), (double) probabilities[i][j]);
+            out.add(new Prediction(labels.get(best[i]), scores));
         }
         return out;
     }

@@ -1,7 +1,6 @@
 package dev.finetune4j.recipe;
 
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 
 /**

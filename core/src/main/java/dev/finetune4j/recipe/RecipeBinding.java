@@ -58,11 +58,10 @@ final class RecipeBinding {
 
     /** A strategy of {@code type} with the schema's defaults. */
     static StrategyConfig strategy(Strategy type) {
-        ObjectNode tree = MAPPER.createObjectNode();
-        tree.putObject("strategy").put("type", type.recipeName());
-        RecipeSchema.applyDefaults(tree);
-        RecipeSchema.keepTheTypesOwnSettings((ObjectNode) tree.get("strategy"), "/strategy");
-        return bind(tree.get("strategy"), StrategyConfig.class, null);
+        ObjectNode strategy = MAPPER.createObjectNode().put("type", type.recipeName());
+        RecipeSchema.applyDefaults(strategy, "/strategy");
+        RecipeSchema.keepTheTypesOwnSettings(strategy, "/strategy");
+        return bind(strategy, StrategyConfig.class, null);
     }
 
     /** Every setting under the recipe's key names and in its order; paths inside {@code baseDir} relative. */

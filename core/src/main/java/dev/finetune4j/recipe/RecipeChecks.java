@@ -51,9 +51,9 @@ final class RecipeChecks {
                 String pointer = base + "/" + setting.getKey();
                 JsonNode chosen = full.at(base + "/" + chooser);
                 JsonNode value = full.at(pointer);
-                boolean known = RecipeSchema.at(base + "/" + chooser).path("enum").toString()
-                        .contains("\"" + chosen.asText() + "\"");
-                if (!chosen.isTextual() || !known || values.contains(chosen.asText()) || !doc.isGiven(pointer)
+                boolean known = false;
+                for (JsonNode v : RecipeSchema.at(base + "/" + chooser).path("enum")) known |= v.equals(chosen);
+                if (!known || values.contains(chosen.asText()) || !doc.isGiven(pointer)
                         || !rightType(value, setting.getValue()) || sameValue(value, setting.getValue().path("default"))) {
                     return;
                 }

@@ -68,7 +68,7 @@ public final class RecipeLoader {
             throw new RecipeError(name, sorted(doc.problems(), name, searchOverrides));
         }
         ObjectNode out = section.deepCopy();
-        RecipeSchema.applySearchDefaults(out);
+        RecipeSchema.applyDefaults(out, "/search");
         return out;
     }
 

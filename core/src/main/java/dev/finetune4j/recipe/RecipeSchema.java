@@ -57,9 +57,9 @@ final class RecipeSchema {
         applyDefaults(node, SCHEMA_NODE);
     }
 
-    /** Fills the defaults of a tune file's {@code search:} section. */
-    static void applySearchDefaults(ObjectNode search) {
-        applyDefaults(search, at("/search"));
+    /** Fills the defaults of one section, such as a tune file's {@code search:} at {@code /search}. */
+    static void applyDefaults(ObjectNode section, String pointer) {
+        applyDefaults(section, at(pointer));
     }
 
     /**

@@ -1,8 +1,8 @@
 package dev.finetune4j.text;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.finetune4j.UserError;
 import dev.finetune4j.data.CleanResult;
 import dev.finetune4j.data.Cleaner;
