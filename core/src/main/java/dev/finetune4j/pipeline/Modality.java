@@ -7,6 +7,7 @@ import dev.finetune4j.data.Example;
 import dev.finetune4j.model.Classifier;
 import dev.finetune4j.model.io.ResolvedModelFiles;
 import dev.finetune4j.recipe.Recipe;
+import dev.finetune4j.recipe.TaskKeys;
 import dev.finetune4j.train.LabelledInputs;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -18,13 +19,12 @@ import java.util.Map;
  * cleaned, which pre-trained bodies it builds, how examples become batches, and how a trained model
  * is exported. A modality is chosen by the recipe's {@code task} and found with
  * {@link java.util.ServiceLoader} (listed in {@code META-INF/services/dev.finetune4j.pipeline.Modality}),
- * so the pipeline never names one.
+ * so the pipeline never names one. Its recipe keys are its {@link TaskKeys} (listed as well in
+ * {@code META-INF/services/dev.finetune4j.recipe.TaskKeys}, which the recipe loader reads).
  *
  * @param <B> the batch its models take
  */
-public interface Modality<B> {
-    /** The recipe's {@code task} this modality serves, e.g. {@code text-classification}. */
-    String task();
+public interface Modality<B> extends TaskKeys {
 
     /**
      * Reads one data file of the recipe and cleans it: what was dropped, and why, is in the result's

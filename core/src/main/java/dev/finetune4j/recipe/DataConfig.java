@@ -6,7 +6,8 @@ import dev.finetune4j.data.OnBadLine;
 import java.nio.file.Path;
 
 /**
- * Where the examples come from and how they are read. Paths are already resolved against the
+ * Where the examples come from and how they are read, for every task (a task adds its own keys, such
+ * as text's {@code data.text_column}: {@link TaskKeys}). Paths are already resolved against the
  * recipe's directory.
  *
  * @param validation {@code null}: split {@code validationFraction} off the training file
@@ -17,25 +18,16 @@ public record DataConfig(
         Path validation,
         Path test,
         Format format,
-        String textColumn,
         String labelColumn,
-        int maxLength,
         double validationFraction,
         double testFraction,
         boolean dropDuplicates,
         OnBadLine onBadLine) {
 
-    public static final int MIN_MAX_LENGTH = 8;
-    public static final int MAX_MAX_LENGTH = 8192;
-
     public DataConfig {
         Checks.notNull(train, "data.train");
         Checks.notNull(format, "data.format");
-        Checks.notBlank(textColumn, "data.text_column");
         Checks.notBlank(labelColumn, "data.label_column");
-        Checks.check(!textColumn.equals(labelColumn), "data.text_column and data.label_column are both '" + textColumn + "'");
-        Checks.check(maxLength >= MIN_MAX_LENGTH && maxLength <= MAX_MAX_LENGTH,
-                "data.max_length must be between " + MIN_MAX_LENGTH + " and " + MAX_MAX_LENGTH + ", got " + maxLength);
         Checks.fraction(validationFraction, "data.validation_fraction");
         Checks.fraction(testFraction, "data.test_fraction");
         Checks.check(splitOff(validation, validationFraction) + splitOff(test, testFraction) < 1,

@@ -7,6 +7,7 @@ import java.util.Map;
  * A validated training recipe, as read by {@link RecipeLoader}.
  *
  * @param model a catalogue id or a path; a relative path is relative to {@code baseDir}
+ * @param settings the keys of the recipe's task ({@link TaskKeys}); {@link #settings(Class)} gives them typed
  * @param baseDir the directory of the recipe file, absolute; relative paths in the recipe are relative to it
  */
 public record Recipe(
@@ -18,6 +19,7 @@ public record Recipe(
         HeadConfig head,
         StrategyConfig strategy,
         TrainConfig train,
+        TaskKeys.TaskSettings settings,
         Path baseDir) {
 
     public Recipe {
@@ -28,7 +30,17 @@ public record Recipe(
         Checks.notNull(head, "head");
         Checks.notNull(strategy, "strategy");
         Checks.notNull(train, "train");
+        Checks.notNull(settings, "settings");
         Checks.check(notNullBase(baseDir).isAbsolute(), "baseDir must be absolute, got " + baseDir);
+    }
+
+    /** The task's own settings, e.g. {@code recipe.settings(TextSettings.class).data().maxLength()}. */
+    public <T extends TaskKeys.TaskSettings> T settings(Class<T> type) {
+        if (!type.isInstance(settings)) {
+            throw new IllegalStateException("the recipe's task " + task + " has " + settings.getClass().getSimpleName()
+                    + ", not " + type.getSimpleName());
+        }
+        return type.cast(settings);
     }
 
     private static Path notNullBase(Path baseDir) {

@@ -37,6 +37,7 @@ import java.util.Map;
  */
 final class RecipeBinding {
     private static final String BASE_DIR = "baseDir";
+    private static final String SETTINGS = "settings";
     private static final ObjectMapper MAPPER = JsonMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
@@ -52,8 +53,15 @@ final class RecipeBinding {
         ObjectNode tree = full.deepCopy();
         RecipeSchema.switchedOffToNull(tree);
         RecipeSchema.keepTheTypesOwnSettings((ObjectNode) tree.get("strategy"), "/strategy");
+        String task = tree.path("task").asText();
+        tree.set(SETTINGS, RecipeSchema.takeTaskKeys(tree, task));
         tree.put("base_dir", baseDir.toString());
-        return bind(tree, Recipe.class, baseDir);
+        try {
+            return MAPPER.readerFor(Recipe.class).withAttribute(BASE_DIR, baseDir)
+                    .withAttribute(SETTINGS, RecipeSchema.taskKeys(task).settingsType()).readValue(tree);
+        } catch (IOException e) {
+            throw disagree(e);
+        }
     }
 
     /** A strategy of {@code type} with the schema's defaults. */
@@ -71,6 +79,13 @@ final class RecipeBinding {
             MAPPER.writer().withAttribute(BASE_DIR, recipe.baseDir()).writeValue(buffer, recipe);
             Map<String, Object> out = MAPPER.readValue(buffer.asParser(), LinkedHashMap.class);
             out.remove("base_dir");
+            ((Map<String, Object>) out.remove(SETTINGS)).forEach((section, value) -> {
+                if (out.get(section) instanceof Map<?, ?> shared && value instanceof Map<?, ?> own) {
+                    ((Map<String, Object>) shared).putAll((Map<String, Object>) own);
+                } else {
+                    out.put(section, value);
+                }
+            });
             return out;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -81,9 +96,13 @@ final class RecipeBinding {
         try {
             return MAPPER.readerFor(type).withAttribute(BASE_DIR, baseDir).readValue(tree);
         } catch (IOException e) {
-            // the schema admitted what a record does not take: the two disagree, which is our bug
-            throw new IllegalStateException("recipe.schema.json and the recipe records disagree: " + e.getMessage(), e);
+            throw disagree(e);
         }
+    }
+
+    /** The schema admitted what a record does not take: the two disagree, which is our bug. */
+    private static IllegalStateException disagree(IOException e) {
+        return new IllegalStateException("the recipe schema and the recipe records disagree: " + e.getMessage(), e);
     }
 
     private static SimpleModule recipeModule() {
@@ -122,6 +141,12 @@ final class RecipeBinding {
                 Path base = (Path) context.getAttribute(BASE_DIR);
                 Path path = Path.of(in.getValueAsString());
                 return (base == null ? path : base.resolve(path)).normalize();
+            }
+        });
+        module.addDeserializer(TaskKeys.TaskSettings.class, new JsonDeserializer<>() {
+            @Override
+            public TaskKeys.TaskSettings deserialize(JsonParser in, DeserializationContext context) throws IOException {
+                return (TaskKeys.TaskSettings) context.readValue(in, (Class<?>) context.getAttribute(SETTINGS));
             }
         });
         module.addDeserializer(StrategyConfig.class, new JsonDeserializer<>() {

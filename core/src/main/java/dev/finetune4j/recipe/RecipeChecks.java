@@ -24,7 +24,8 @@ final class RecipeChecks {
             checkDataFile(doc, "/data/" + split, data.path(split), data.path("format"), baseDir);
         }
         checkFractions(doc, data);
-        checkColumns(doc, data);
+        checkTaskKeys(doc, full, RecipeSchema.at(""), "");
+        checkDiffersFrom(doc, full, RecipeSchema.at(""), "");
         checkEarlyStopping(doc, data, full.path("train").path("early_stopping"));
         checkAppliesTo(doc, full);
         checkNesterov(doc, full.path("train"));
@@ -166,13 +167,41 @@ final class RecipeChecks {
         return node.isNumber() && node.asDouble() >= 0 && node.asDouble() < 1;
     }
 
-    private static void checkColumns(RecipeDocument doc, JsonNode data) {
-        JsonNode text = data.path("text_column");
-        if (text.isTextual() && text.equals(data.path("label_column"))) {
-            String pointer = doc.isGiven("/data/label_column") ? "/data/label_column" : "/data/text_column";
-            doc.problem(doc.valueAt(pointer).problem(
-                    "'data.text_column' and 'data.label_column' are both '" + text.asText() + "'"));
-        }
+    /** A key of another task than the recipe's is an error that names the task it is for. */
+    private static void checkTaskKeys(RecipeDocument doc, JsonNode full, JsonNode schema, String base) {
+        JsonNode task = full.path("task");
+        if (RecipeSchema.taskKeys(task.asText()) == null) return; // the schema reported the task
+        schema.path("properties").fields().forEachRemaining(entry -> {
+            String pointer = base + "/" + entry.getKey();
+            if (!RecipeSchema.appliesToTask(entry.getValue(), task.asText())) {
+                if (doc.isGiven(pointer)) {
+                    doc.problem(doc.keyAt(pointer).problem("'" + RecipeDocument.dotted(pointer) + "' applies only to task "
+                            + String.join(" or ", RecipeSchema.tasksOf(entry.getValue())) + " (task is " + task.asText()
+                            + ")"));
+                }
+            } else if (full.at(pointer).isObject()) {
+                checkTaskKeys(doc, full, entry.getValue(), pointer);
+            }
+        });
+    }
+
+    /** The schema keyword for a key whose value must differ from a sibling's ({@code text_column} and {@code label_column}). */
+    static final String DIFFERS_FROM = "x-differs-from";
+
+    private static void checkDiffersFrom(RecipeDocument doc, JsonNode full, JsonNode schema, String base) {
+        schema.path("properties").fields().forEachRemaining(entry -> {
+            String pointer = base + "/" + entry.getKey();
+            JsonNode value = full.at(pointer);
+            if (entry.getValue().has(DIFFERS_FROM)) {
+                String other = base + "/" + entry.getValue().get(DIFFERS_FROM).asText();
+                if (value.isTextual() && value.equals(full.at(other))) {
+                    doc.problem(doc.valueAt(doc.isGiven(other) ? other : pointer).problem("'" + RecipeDocument.dotted(pointer)
+                            + "' and '" + RecipeDocument.dotted(other) + "' are both '" + value.asText() + "'"));
+                }
+            } else if (value.isObject()) {
+                checkDiffersFrom(doc, full, entry.getValue(), pointer);
+            }
+        });
     }
 
     private static void checkEarlyStopping(RecipeDocument doc, JsonNode data, JsonNode earlyStopping) {

@@ -2,11 +2,14 @@ package dev.finetune4j.recipe;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.networknt.schema.Error;
 import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaRegistry;
-import com.networknt.schema.SpecificationVersion;
+import com.networknt.schema.dialect.Dialect;
+import com.networknt.schema.dialect.Dialects;
+import com.networknt.schema.keyword.NonValidationKeyword;
 import com.networknt.schema.path.NodePath;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,13 +25,107 @@ import java.util.stream.Collectors;
  */
 final class RecipeSchema {
     static final String RESOURCE = "recipe.schema.json";
-    private static final JsonNode SCHEMA_NODE = readSchema();
-    private static final Schema SCHEMA =
-            SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12).getSchema(SCHEMA_NODE);
-    private static final Schema SEARCH_SCHEMA =
-            SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12).getSchema(at("/search"));
+    /** The schema keyword that marks a key as one task's ({@link TaskKeys}): {@code "x-task": ["text-classification"]}. */
+    static final String TASK = "x-task";
+    private static final List<TaskKeys> INSTALLED = TaskKeys.installed();
+    private static final JsonNode SCHEMA_NODE = withTaskKeys(readSchema(), INSTALLED);
+    /** Draft 2020-12 with our keywords, which the loader's checks read and the validator passes over. */
+    private static final SchemaRegistry REGISTRY = SchemaRegistry.withDefaultDialect(Dialect.builder(Dialects.getDraft202012())
+            .keyword(new NonValidationKeyword(RecipeChecks.APPLIES_TO))
+            .keyword(new NonValidationKeyword(RecipeChecks.DIFFERS_FROM))
+            .keyword(new NonValidationKeyword(TASK))
+            .build());
+    private static final Schema SCHEMA = REGISTRY.getSchema(SCHEMA_NODE);
+    private static final Schema SEARCH_SCHEMA = REGISTRY.getSchema(at("/search"));
 
     private RecipeSchema() {}
+
+    /**
+     * The shared schema with each installed task's keys merged in, each tagged with the tasks it
+     * belongs to ({@value #TASK}); the {@code task} key admits the installed tasks.
+     */
+    static JsonNode withTaskKeys(JsonNode base, List<TaskKeys> installed) {
+        ObjectNode schema = base.deepCopy();
+        ObjectNode sections = (ObjectNode) schema.get("properties");
+        if (!installed.isEmpty()) {
+            ArrayNode tasks = ((ObjectNode) sections.get("task")).putArray("enum");
+            installed.forEach(keys -> tasks.add(keys.task()));
+        }
+        for (TaskKeys keys : installed) {
+            keys.recipeSchema().path("properties").fields().forEachRemaining(section -> {
+                JsonNode shared = sections.get(section.getKey());
+                if (shared != null && !shared.has(TASK) && shared.get("properties") instanceof ObjectNode properties) {
+                    section.getValue().path("properties").fields().forEachRemaining(key ->
+                            addTaskKey(properties, section.getKey() + "." + key.getKey(), key.getValue(), keys.task()));
+                } else {
+                    addTaskKey(sections, section.getKey(), section.getValue(), keys.task());
+                }
+            });
+        }
+        return schema;
+    }
+
+    private static void addTaskKey(ObjectNode properties, String key, JsonNode definition, String task) {
+        String name = key.substring(key.lastIndexOf('.') + 1);
+        JsonNode existing = properties.get(name);
+        if (existing == null) {
+            ObjectNode tagged = definition.deepCopy();
+            tagged.putArray(TASK).add(task);
+            properties.set(name, tagged);
+            return;
+        }
+        ObjectNode untagged = existing.deepCopy();
+        untagged.remove(TASK);
+        if (!existing.has(TASK) || !untagged.equals(definition)) {
+            throw new IllegalStateException("task " + task + " declares '" + key + "', which "
+                    + (existing.has(TASK) ? "tasks " + existing.get(TASK) + " declare differently" : "every task has"));
+        }
+        ((ArrayNode) existing.get(TASK)).add(task);
+    }
+
+    /** The keys of the installed task {@code task}, or null. */
+    static TaskKeys taskKeys(String task) {
+        return INSTALLED.stream().filter(keys -> keys.task().equals(task)).findFirst().orElse(null);
+    }
+
+    /** Whether the key of schema {@code definition} belongs to every task or to {@code task}. */
+    static boolean appliesToTask(JsonNode definition, String task) {
+        if (!definition.has(TASK)) return true;
+        for (JsonNode t : definition.get(TASK)) if (t.asText().equals(task)) return true;
+        return false;
+    }
+
+    /** The tasks that the key of schema {@code definition} belongs to; empty for a key of every task. */
+    static List<String> tasksOf(JsonNode definition) {
+        List<String> tasks = new ArrayList<>();
+        definition.path(TASK).forEach(t -> tasks.add(t.asText()));
+        return tasks;
+    }
+
+    /**
+     * Moves the task's own keys out of a recipe tree into a tree of their own, at the same places,
+     * for binding into the task's {@link TaskKeys#settingsType()} record; keys of other tasks (the
+     * checks made sure none was given) are dropped.
+     */
+    static ObjectNode takeTaskKeys(ObjectNode tree, String task) {
+        ObjectNode out = tree.objectNode();
+        takeTaskKeys(tree, SCHEMA_NODE, task, out);
+        return out;
+    }
+
+    private static void takeTaskKeys(ObjectNode node, JsonNode schema, String task, ObjectNode out) {
+        schema.path("properties").fields().forEachRemaining(entry -> {
+            JsonNode value = node.get(entry.getKey());
+            if (entry.getValue().has(TASK)) {
+                node.remove(entry.getKey());
+                if (value != null && appliesToTask(entry.getValue(), task)) out.set(entry.getKey(), value);
+            } else if (value instanceof ObjectNode child) {
+                ObjectNode inner = out.objectNode();
+                takeTaskKeys(child, entry.getValue(), task, inner);
+                if (!inner.isEmpty()) out.set(entry.getKey(), inner);
+            }
+        });
+    }
 
     /** The schema as JSON, for tools that want to show or export it. */
     static JsonNode schemaNode() {
@@ -54,12 +151,18 @@ final class RecipeSchema {
      */
     static void applyDefaults(ObjectNode node) {
         expandShorthands(node);
-        applyDefaults(node, SCHEMA_NODE);
+        if (!node.has("task") && SCHEMA_NODE.at("/properties/task").has("default")) {
+            node.set("task", SCHEMA_NODE.at("/properties/task/default").deepCopy());
+        }
+        applyDefaults(node, SCHEMA_NODE, node.path("task").asText());
     }
 
-    /** Fills the defaults of one section, such as a tune file's {@code search:} at {@code /search}. */
+    /**
+     * Fills the defaults of one section, such as a tune file's {@code search:} at {@code /search};
+     * a task's own keys are left out.
+     */
     static void applyDefaults(ObjectNode section, String pointer) {
-        applyDefaults(section, at(pointer));
+        applyDefaults(section, at(pointer), null);
     }
 
     /**
@@ -103,10 +206,11 @@ final class RecipeSchema {
         return RecipeDocument.dotted(shorthand ? parent : pointer);
     }
 
-    private static void applyDefaults(ObjectNode node, JsonNode schema) {
+    private static void applyDefaults(ObjectNode node, JsonNode schema, String task) {
         schema.path("properties").fields().forEachRemaining(entry -> {
             String key = entry.getKey();
             JsonNode sub = entry.getValue();
+            if (!appliesToTask(sub, task)) return;
             JsonNode value = node.get(key);
             boolean isMapping = sub.has("properties");
             if (value == null && sub.has("default")) {
@@ -115,7 +219,7 @@ final class RecipeSchema {
                 node.putObject(key);
             }
             if (isMapping && node.get(key) instanceof ObjectNode child) {
-                applyDefaults(child, sub);
+                applyDefaults(child, sub, task);
             }
         });
     }

@@ -22,7 +22,11 @@ import dev.finetune4j.recipe.Recipe;
 import dev.finetune4j.track.Provenance;
 import dev.finetune4j.train.Evaluator;
 import dev.finetune4j.train.LabelledInputs;
+import dev.finetune4j.util.AtomicFiles;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,9 +43,29 @@ import java.util.Map;
 public final class TextModality implements Modality<TextBatch> {
     public static final String TASK = "text-classification";
 
+    private static final JsonNode RECIPE_SCHEMA = readRecipeSchema();
+
     @Override
     public String task() {
         return TASK;
+    }
+
+    @Override
+    public JsonNode recipeSchema() {
+        return RECIPE_SCHEMA.deepCopy();
+    }
+
+    @Override
+    public Class<TextSettings> settingsType() {
+        return TextSettings.class;
+    }
+
+    private static JsonNode readRecipeSchema() {
+        try (InputStream in = TextModality.class.getResourceAsStream("recipe.schema.json")) {
+            return AtomicFiles.JSON.readTree(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Also an export of an earlier version, which did not write {@code finetune4j.task}. */
@@ -60,7 +84,8 @@ public final class TextModality implements Modality<TextBatch> {
     @Override
     public CleanResult read(Recipe recipe, Path file, String key) {
         DataConfig dc = recipe.data();
-        CleanResult clean = Cleaner.clean(TabularReader.read(file, dc.format(), dc.textColumn(), dc.labelColumn(),
+        String textColumn = recipe.settings(TextSettings.class).data().textColumn();
+        CleanResult clean = Cleaner.clean(TabularReader.read(file, dc.format(), textColumn, dc.labelColumn(),
                 dc.onBadLine(), key + " in the recipe"), dc.dropDuplicates());
         return clean;
     }
@@ -78,17 +103,17 @@ public final class TextModality implements Modality<TextBatch> {
     @Override
     public Run<TextBatch> open(Recipe recipe, ResolvedModelFiles files, Map<String, Object> modelProvenance,
             List<String> labels, NDManager manager, PrintStream log) {
-        DataConfig dc = recipe.data();
+        int maxLength = recipe.settings(TextSettings.class).data().maxLength();
         BertCheckpoint checkpoint = BertCheckpoint.load(files);
         log.printf("model: %s (%d layers, hidden %d)%n", files.description(), checkpoint.config().numHiddenLayers(),
                 checkpoint.config().hiddenSize());
         int positions = checkpoint.config().maxPositionEmbeddings();
-        if (dc.maxLength() > positions) {
-            throw new UserError("data.max_length is " + dc.maxLength() + " but the model " + files.description() + " has only "
+        if (maxLength > positions) {
+            throw new UserError("data.max_length is " + maxLength + " but the model " + files.description() + " has only "
                     + positions + " positions (max_position_embeddings in its config); set data.max_length to at most "
                     + positions);
         }
-        TextEncoder encoder = TextEncoder.load(files.tokenizerJson(), dc.maxLength());
+        TextEncoder encoder = TextEncoder.load(files.tokenizerJson(), maxLength);
         try {
             BertForSequenceClassification model = BertForSequenceClassification.fromPretrained(manager,
                     checkpoint.config(), checkpoint.weights(), files.description(), recipe.head().pooling(),

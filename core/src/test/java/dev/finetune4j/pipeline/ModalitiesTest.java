@@ -33,6 +33,13 @@ class ModalitiesTest {
     @TempDir
     Path tmp;
 
+    @Test
+    void everyModalityIsAlsoListedForTheRecipeLoader() {
+        // a modality missing from META-INF/services/dev.finetune4j.recipe.TaskKeys would have no recipe keys
+        assertThat(dev.finetune4j.recipe.TaskKeys.installed()).extracting(dev.finetune4j.recipe.TaskKeys::task)
+                .containsExactlyInAnyOrderElementsOf(Modalities.all().stream().map(Modality::task).toList());
+    }
+
     private Path export(Map<String, Object> info) throws Exception {
         Path tokenizer = ModelCatalog.resolve(ModelCatalog.find("all-minilm-l6-v2")).tokenizerJson();
         Path dir = tmp.resolve("model");

@@ -7,6 +7,7 @@ import dev.finetune4j.UserError;
 import dev.finetune4j.data.Format;
 import dev.finetune4j.data.OnBadLine;
 import dev.finetune4j.model.Pooling;
+import dev.finetune4j.text.TextSettings;
 import dev.finetune4j.train.OnNonFinite;
 import dev.finetune4j.train.Sampler;
 import dev.finetune4j.train.Schedule;
@@ -59,7 +60,8 @@ class RecipeLoaderTest {
         assertThat(r.seed()).isEqualTo(42);
         assertThat(r.baseDir()).isEqualTo(dir.toAbsolutePath().normalize());
         assertThat(r.data()).isEqualTo(new DataConfig(dir.resolve("data/train.jsonl"), null, null, Format.AUTO,
-                "text", "label", 128, 0.1, 0.1, true, OnBadLine.SKIP));
+                "label", 0.1, 0.1, true, OnBadLine.SKIP));
+        assertThat(r.settings(TextSettings.class)).isEqualTo(new TextSettings(new TextSettings.Data("text", 128)));
         assertThat(r.head()).isEqualTo(new HeadConfig(Pooling.POOLER, null));
         assertThat(r.strategy()).isEqualTo(StrategyConfig.of(Strategy.FULL));
         assertThat(r.train()).isEqualTo(new TrainConfig(3, null, 32, 64, 5.0e-5, null, null, OptimizerKind.ADAMW,

@@ -3,6 +3,8 @@ package dev.finetune4j.recipe;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune4j.data.Format;
 import dev.finetune4j.data.OnBadLine;
 import dev.finetune4j.model.Pooling;
@@ -49,11 +51,11 @@ class RecipeRecordsTest {
     void recordsRejectValuesTheSchemaWouldReject() {
         assertThatThrownBy(() -> new EarlyStopping("f1", 2, 0)).hasMessageContaining("'f1' is not one of");
         assertThatThrownBy(() -> new HeadConfig(Pooling.CLS, 1.0)).hasMessage("head.dropout must be in [0, 1), got 1.0");
-        assertThatThrownBy(() -> new DataConfig(Path.of("/t.jsonl"), null, null, Format.AUTO, "text", "label",
-                128, 0.5, 0.5, true, OnBadLine.SKIP)).hasMessageContaining("must be < 1");
+        assertThatThrownBy(() -> new DataConfig(Path.of("/t.jsonl"), null, null, Format.AUTO, "label",
+                0.5, 0.5, true, OnBadLine.SKIP)).hasMessageContaining("must be < 1");
         // with both files given, nothing is split off, so the fractions do not matter
-        new DataConfig(Path.of("/t.jsonl"), Path.of("/v.jsonl"), Path.of("/x.jsonl"), Format.AUTO, "text", "label",
-                128, 0.5, 0.5, true, OnBadLine.SKIP);
+        new DataConfig(Path.of("/t.jsonl"), Path.of("/v.jsonl"), Path.of("/x.jsonl"), Format.AUTO, "label",
+                0.5, 0.5, true, OnBadLine.SKIP);
     }
 
     @Test
@@ -88,8 +90,8 @@ class RecipeRecordsTest {
 
     @Test
     void everyRecordComponentIsASchemaKeyAndEverySchemaKeyAComponent() {
-        assertThat(snakeCase(DataConfig.class)).containsExactlyElementsOf(
-                RecipeSchema.propertyNames(RecipeSchema.at("/data")));
+        assertThat(snakeCase(DataConfig.class)).containsExactlyElementsOf(RecipeSchema.propertyNames(RecipeSchema.at("/data"))
+                .stream().filter(k -> !RecipeSchema.at("/data/" + k).has(RecipeSchema.TASK)).toList());
         assertThat(snakeCase(HeadConfig.class)).containsExactlyElementsOf(
                 RecipeSchema.propertyNames(RecipeSchema.at("/head")));
         assertThat(snakeCase(TrainConfig.class)).containsExactlyElementsOf(
@@ -100,6 +102,80 @@ class RecipeRecordsTest {
         for (Strategy type : Strategy.values()) strategyKeys.addAll(snakeCase(StrategyConfig.recordOf(type)));
         assertThat(strategyKeys).containsExactlyInAnyOrderElementsOf(
                 RecipeSchema.propertyNames(RecipeSchema.at("/strategy")));
+    }
+
+    @Test
+    void everyTasksSettingsRecordHasItsSchemaFragmentsKeys() {
+        assertThat(TaskKeys.installed()).isNotEmpty();
+        for (TaskKeys keys : TaskKeys.installed()) {
+            JsonNode fragment = keys.recipeSchema();
+            assertThat(snakeCase(keys.settingsType())).as(keys.task())
+                    .containsExactlyElementsOf(RecipeSchema.propertyNames(fragment));
+            for (java.lang.reflect.RecordComponent section : keys.settingsType().getRecordComponents()) {
+                String name = snakeCase(section.getName());
+                if (section.getType().isRecord() && fragment.at("/properties/" + name).has("properties")) {
+                    assertThat(snakeCase(section.getType())).as(keys.task() + " " + name)
+                            .containsExactlyElementsOf(RecipeSchema.propertyNames(fragment.at("/properties/" + name)));
+                }
+                fragment.at("/properties/" + name).path("properties").forEach(definition ->
+                        assertThat(definition.has("default")).as(keys.task() + " " + name + ": every key has a default")
+                                .isTrue());
+            }
+        }
+    }
+
+    @Test
+    void taskKeysMergeIntoTheSharedSectionsTaggedWithTheirTask() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        JsonNode base = json.readTree("""
+                {"properties": {"task": {"type": "string", "default": "a"},
+                  "data": {"type": "object", "properties": {"train": {"type": "string"}}}}}""");
+        TaskKeys a = keys("a", """
+                {"properties": {"data": {"properties": {"column": {"type": "string", "default": "x"}}}}}""");
+        TaskKeys b = keys("b", """
+                {"properties": {"data": {"properties": {"column": {"type": "string", "default": "x"}}},
+                  "augment": {"type": "object", "properties": {"flip": {"type": "boolean", "default": true}}}}}""");
+
+        JsonNode merged = RecipeSchema.withTaskKeys(base, List.of(a, b));
+
+        assertThat(merged.at("/properties/task/enum").toString()).isEqualTo("[\"a\",\"b\"]");
+        assertThat(merged.at("/properties/data/properties/train").has(RecipeSchema.TASK)).isFalse();
+        assertThat(merged.at("/properties/data/properties/column/x-task").toString()).isEqualTo("[\"a\",\"b\"]");
+        assertThat(merged.at("/properties/augment/x-task").toString()).isEqualTo("[\"b\"]");
+        assertThat(RecipeSchema.appliesToTask(merged.at("/properties/augment"), "a")).isFalse();
+        // two tasks may share a key only when they declare it alike, and no task may redeclare a shared key
+        TaskKeys other = keys("c", """
+                {"properties": {"data": {"properties": {"column": {"type": "integer", "default": 1}}}}}""");
+        assertThatThrownBy(() -> RecipeSchema.withTaskKeys(base, List.of(a, other)))
+                .hasMessageContaining("task c declares 'data.column', which tasks [\"a\"] declare differently");
+        TaskKeys shared = keys("d", """
+                {"properties": {"data": {"properties": {"train": {"type": "string"}}}}}""");
+        assertThatThrownBy(() -> RecipeSchema.withTaskKeys(base, List.of(shared)))
+                .hasMessageContaining("task d declares 'data.train', which every task has");
+    }
+
+    private static TaskKeys keys(String task, String fragment) throws Exception {
+        JsonNode schema = new ObjectMapper().readTree(fragment);
+        return new TaskKeys() {
+            @Override
+            public String task() {
+                return task;
+            }
+
+            @Override
+            public JsonNode recipeSchema() {
+                return schema;
+            }
+
+            @Override
+            public Class<? extends TaskSettings> settingsType() {
+                return TaskSettings.class;
+            }
+        };
+    }
+
+    private static String snakeCase(String name) {
+        return name.replaceAll("([A-Z])", "_$1").toLowerCase(java.util.Locale.ROOT);
     }
 
     private static List<String> snakeCase(Class<?> record) {

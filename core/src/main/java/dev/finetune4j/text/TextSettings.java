@@ -1,0 +1,12 @@
+package dev.finetune4j.text;
+
+import dev.finetune4j.recipe.TaskKeys;
+
+/** The recipe keys of text classification, declared in {@code recipe.schema.json} beside this class. */
+public record TextSettings(Data data) implements TaskKeys.TaskSettings {
+    /**
+     * @param textColumn the column (or JSON field) with the text
+     * @param maxLength tokens per example after truncation
+     */
+    public record Data(String textColumn, int maxLength) {}
+}
