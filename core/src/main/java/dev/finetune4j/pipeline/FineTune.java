@@ -8,6 +8,7 @@ import dev.finetune4j.adapt.Freezing;
 import dev.finetune4j.adapt.Lora;
 import dev.finetune4j.data.Example;
 import dev.finetune4j.data.LabelSet;
+import dev.finetune4j.eval.Bootstrap;
 import dev.finetune4j.eval.ClassificationMetrics;
 import dev.finetune4j.eval.ClassificationReport;
 import dev.finetune4j.model.Classifier;
@@ -59,7 +60,8 @@ public final class FineTune {
     /** Largest change of a class probability that merging adapters may cause before the export is refused. */
     static final double MERGE_TOLERANCE = 1e-4;
 
-    private final Recipe recipe;
+    /** The recipe as given, then, once data and model are read, with the settings the run chose. */
+    private Recipe recipe;
     private final PrintStream log;
 
     private boolean isTrial;
@@ -138,12 +140,16 @@ public final class FineTune {
     private <B> Outcome train(Modality<B> modality, Path outputDir, TrainingListener listener, boolean resume,
             RunRecorder recorder) {
         long started = System.currentTimeMillis();
-        TrainConfig tc = recipe.train();
-        TensorRuntime.start(tc.threads() == null ? 0 : tc.threads());
+        TensorRuntime.start(recipe.train().threads() == null ? 0 : recipe.train().threads());
         Map<String, Object> dataReport = new LinkedHashMap<>();
         LabelledSplits data = LabelledSplits.read(recipe, modality, dataReport, log);
 
         ResolvedModelFiles files = modality.resolveModel(recipe);
+        List<Defaults.Choice> chosen = Defaults.choose(recipe, modality.choose(recipe, files),
+                classCounts(data.indices(data.train()), data.labels().size()));
+        recipe = Defaults.apply(recipe, chosen, log);
+        if (runStore != null && !chosen.isEmpty()) runStore.recipe(recorder.run(), recipe.resolved());
+        TrainConfig tc = recipe.train();
         // Hashes the weights and data files once; the resume fingerprint and the feature cache key reuse it.
         Map<String, Object> provenance = Provenance.of(recipe, files, started);
         if (runStore != null) runStore.provenance(recorder.run(), provenance);
@@ -173,11 +179,15 @@ public final class FineTune {
             ClassificationReport testReport = data.test().isEmpty() || isTrial ? null
                     : test(run, test, data.test(), data.labels(), outputDir);
 
+            Map<String, Object> diagnostics = diagnose(run, train, data, fitted.result(), validationReport, testReport);
+
             Map<String, Object> metrics = new LinkedHashMap<>();
             metrics.put("test", testReport == null ? null : testReport.toMap());
             metrics.put("validation", validationReport == null ? null : validationReport.toMap());
             metrics.put("train", fitted.summary(recipe));
             metrics.put("data", dataReport);
+            metrics.put("chosen", Defaults.toMap(chosen));
+            metrics.put("diagnostics", diagnostics);
             metrics.put("forgetting", before == null ? null
                     : forgetting(before, run.representations(reference, tc.evalBatchSize()), data));
             metrics.put("reproducibility", Reproducibility.of(fitted.result().intraOpThreads()));
@@ -218,6 +228,12 @@ public final class FineTune {
         long total = model.parameters().count(false);
         switch (s.type()) {
             case FEATURE_EXTRACTION -> {
+                List<String> random = model.newlyInitialised().stream().filter(name -> !model.isHead(name)).sorted().toList();
+                if (!random.isEmpty()) {
+                    throw new UserError("strategy feature-extraction freezes the body, but " + String.join(", ", random)
+                            + " were newly initialised (the checkpoint has no weights for them) and would stay random:"
+                            + " set head.pooling to mean or cls, or leave it out for the run to choose");
+                }
                 FeatureExtraction.freezeBody(model);
                 log.printf("strategy: feature-extraction (%,d of %,d parameters train)%n", model.parameters().count(true),
                         total);
@@ -314,6 +330,12 @@ public final class FineTune {
                         ? new Trainer.GradualUnfreezing(gradual.unfreezeEverySteps()) : null));
     }
 
+    private static int[] classCounts(int[] labels, int classes) {
+        int[] counts = new int[classes];
+        for (int label : labels) counts[label]++;
+        return counts;
+    }
+
     /** The checkpoint to resume from, or null to start afresh. */
     private Checkpoints.Loaded resumePoint(Checkpoints checkpoints, boolean resume, Path outputDir) {
         if (!resume) {
@@ -366,6 +388,60 @@ public final class FineTune {
         }
         AtomicFiles.writeString(outputDir.resolve("test_predictions.jsonl"), sb.toString());
         return report;
+    }
+
+    /**
+     * What the user should know about the run (Diagnostics), printed and for {@code metrics.json}:
+     * the findings, the validation metric's interval, and, outside tuning trials, the training
+     * examples with the highest loss after training (likely mislabelled), with their line.
+     */
+    private <B> Map<String, Object> diagnose(Modality.Run<B> run, LabelledInputs<B> train, LabelledSplits data,
+            TrainingResult result, ClassificationReport validation, ClassificationReport test) {
+        Bootstrap.Interval interval = Diagnostics.validationInterval(recipe, validation);
+        List<Diagnostics.Finding> findings = Diagnostics.of(recipe, result, validation, test, interval);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("findings", findings.stream().map(f -> Map.of("kind", f.kind(), "message", f.message())).toList());
+        m.put("validation_interval", interval == null ? null : Diagnostics.intervalMap(interval));
+        if (interval != null) {
+            log.printf("validation %s %.4f (95%% interval %.4f to %.4f, %d examples)%n", interval.metric(), interval.value(),
+                    interval.low(), interval.high(), interval.n());
+        }
+        int k = isTrial ? 0 : Math.min(recipe.eval().hardestExamples(), train.size());
+        if (k > 0) {
+            float[][] probs = Evaluator.probabilities(run.model(), train, recipe.train().evalBatchSize());
+            int[] gold = train.labels();
+            Integer[] order = new Integer[probs.length];
+            for (int i = 0; i < order.length; i++) order[i] = i;
+            Arrays.sort(order, (a, b) -> Float.compare(probs[a][gold[a]], probs[b][gold[b]]));
+            List<Map<String, Object>> hardest = new java.util.ArrayList<>();
+            String file = recipe.data().train().getFileName().toString();
+            log.printf("hardest training examples (highest loss after training: check their labels):%n");
+            for (int i = 0; i < k; i++) {
+                int at = order[i];
+                Example e = data.train().get(at);
+                int predicted = Evaluator.argmax(new float[][] {probs[at]})[0];
+                double loss = -Math.log(Math.max(probs[at][gold[at]], ClassificationMetrics.LOG_EPS));
+                Map<String, Object> h = new LinkedHashMap<>();
+                h.put("file", file);
+                h.put("line", e.line());
+                h.put("label", e.label());
+                h.put("predicted", data.labels().name(predicted));
+                h.put("loss", loss);
+                h.putAll(run.describe(e));
+                hardest.add(h);
+                if (i < 5) {
+                    log.printf("  %s:%d  label %s, predicted %s, loss %.2f%n", file, e.line(), e.label(),
+                            data.labels().name(predicted), loss);
+                }
+            }
+            if (k > 5) log.printf("  ... %d more in metrics.json (diagnostics.hardest_train_examples)%n", k - 5);
+            m.put("hardest_train_examples", hardest);
+        }
+        if (!findings.isEmpty()) {
+            log.println("diagnostics:");
+            findings.forEach(f -> log.println("  - " + f.message()));
+        }
+        return m;
     }
 
     /** How far the body moved: the mean cosine of its representations after training to those before. */

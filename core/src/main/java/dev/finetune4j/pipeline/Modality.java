@@ -39,6 +39,15 @@ public interface Modality<B> extends TaskKeys {
     ResolvedModelFiles resolveModel(Recipe recipe);
 
     /**
+     * What this modality chooses for keys the recipe leaves out ({@code null}) that depend on its
+     * bodies, such as the pooling a checkpoint was trained with or the learning rate for a body of its
+     * size; {@link Defaults} chooses the rest. None by default.
+     */
+    default List<Defaults.Choice> choose(Recipe recipe, ResolvedModelFiles files) {
+        return List.of();
+    }
+
+    /**
      * Builds the pre-trained body with a new head sized to {@code labels} in {@code manager}, after
      * checking that the recipe fits the model (user errors name the key to change).
      *

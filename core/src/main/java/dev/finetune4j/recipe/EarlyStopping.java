@@ -4,9 +4,10 @@ import java.util.List;
 
 /**
  * Stop training when {@code metric} on the validation set has not improved by more than
- * {@code minDelta} for {@code patience} evaluations in a row.
+ * {@code minDelta} for {@code patience} evaluations in a row ({@code null}: chosen by the run, more
+ * for a head on cached features, whose epochs cost milliseconds).
  */
-public record EarlyStopping(String metric, int patience, double minDelta) {
+public record EarlyStopping(String metric, Integer patience, double minDelta) {
     /** The metrics early stopping can watch, in recipe spelling. */
     public static final List<String> METRICS = List.of("macro_f1", "accuracy", "weighted_f1", "loss");
 

@@ -19,6 +19,7 @@ public record Recipe(
         HeadConfig head,
         StrategyConfig strategy,
         TrainConfig train,
+        EvalConfig eval,
         TaskKeys.TaskSettings settings,
         Path baseDir) {
 
@@ -30,6 +31,7 @@ public record Recipe(
         Checks.notNull(head, "head");
         Checks.notNull(strategy, "strategy");
         Checks.notNull(train, "train");
+        Checks.notNull(eval, "eval");
         Checks.notNull(settings, "settings");
         Checks.check(notNullBase(baseDir).isAbsolute(), "baseDir must be absolute, got " + baseDir);
     }
@@ -45,6 +47,15 @@ public record Recipe(
 
     private static Path notNullBase(Path baseDir) {
         return Checks.notNull(baseDir, "baseDir");
+    }
+
+    /**
+     * This recipe with some settings replaced, by dotted key ({@code train.learning_rate}); an enum
+     * value is written in recipe spelling. For settings a run chooses; the values are not checked
+     * against the schema again, only by the records.
+     */
+    public Recipe with(Map<String, Object> settings) {
+        return RecipeBinding.with(this, settings);
     }
 
     /**

@@ -64,6 +64,20 @@ final class RecipeBinding {
         }
     }
 
+    /** {@code recipe} with the settings at the dotted keys ({@code train.learning_rate}) replaced. */
+    static Recipe with(Recipe recipe, Map<String, Object> settings) {
+        ObjectNode tree = MAPPER.valueToTree(resolved(recipe));
+        settings.forEach((key, value) -> {
+            ObjectNode parent = tree;
+            String[] parts = key.split("\\.");
+            for (int i = 0; i < parts.length - 1; i++) {
+                parent = parent.get(parts[i]) instanceof ObjectNode child ? child : parent.putObject(parts[i]);
+            }
+            parent.set(parts[parts.length - 1], MAPPER.valueToTree(value instanceof Enum<?> e ? RecipeNames.of(e) : value));
+        });
+        return recipe(tree, recipe.baseDir());
+    }
+
     /** A strategy of {@code type} with the schema's defaults. */
     static StrategyConfig strategy(Strategy type) {
         ObjectNode strategy = MAPPER.createObjectNode().put("type", type.recipeName());

@@ -332,7 +332,9 @@ final class RecipeSchema {
 
     private static String badEnum(String key, JsonNode schema, JsonNode value) {
         List<String> allowed = new ArrayList<>();
-        schema.path("enum").forEach(v -> allowed.add(v.asText()));
+        schema.path("enum").forEach(v -> {
+            if (!v.isNull()) allowed.add(v.asText()); // null: left for the run to choose, not a value to write
+        });
         String message = "'" + key + "' must be one of: " + String.join(", ", allowed) + "; got "
                 + RecipeDocument.describe(value);
         if (value.isTextual()) {

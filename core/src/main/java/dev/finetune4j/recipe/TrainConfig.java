@@ -45,11 +45,11 @@ import java.util.List;
  * @param stepSizeEpochs epochs between two decays of the {@code step} schedule
  */
 public record TrainConfig(
-        int epochs,
+        Integer epochs,
         Integer maxSteps,
         int batchSize,
         int evalBatchSize,
-        double learningRate,
+        Double learningRate,
         Double headLearningRate,
         Double layerwiseLrDecay,
         OptimizerKind optimizer,
@@ -85,7 +85,7 @@ public record TrainConfig(
         Checks.atLeast(maxSteps, 1, "train.max_steps");
         Checks.atLeast(batchSize, 1, "train.batch_size");
         Checks.atLeast(evalBatchSize, 1, "train.eval_batch_size");
-        Checks.check(learningRate > 0, "train.learning_rate must be > 0, got " + learningRate);
+        Checks.check(learningRate == null || learningRate > 0, "train.learning_rate must be > 0, got " + learningRate);
         Checks.check(headLearningRate == null || headLearningRate > 0,
                 "train.head_learning_rate must be > 0, got " + headLearningRate);
         Checks.check(layerwiseLrDecay == null || (layerwiseLrDecay > 0 && layerwiseLrDecay <= 1),
@@ -104,7 +104,6 @@ public record TrainConfig(
         if (weightDecay == null) weightDecay = optimizer == OptimizerKind.ADAMW ? 0.01 : 0.0;
         Checks.check(weightDecay >= 0, "train.weight_decay must be >= 0, got " + weightDecay);
         Checks.atLeast(gradientAccumulationSteps, 1, "train.gradient_accumulation_steps");
-        Checks.notNull(classWeights, "train.class_weights");
         Checks.notNull(sampler, "train.sampler");
         Checks.atLeast(checkpointEverySteps, 1, "train.checkpoint_every_steps");
         Checks.atLeast(keepCheckpoints, 1, "train.keep_checkpoints");

@@ -9,16 +9,20 @@ import dev.finetune4j.data.Cleaner;
 import dev.finetune4j.data.Example;
 import dev.finetune4j.data.TabularReader;
 import dev.finetune4j.export.HfExport;
+import dev.finetune4j.model.HostTensor;
 import dev.finetune4j.model.Pooling;
 import dev.finetune4j.model.TextBatch;
 import dev.finetune4j.model.bert.BertForSequenceClassification;
 import dev.finetune4j.model.io.BertCheckpoint;
+import dev.finetune4j.model.io.ModelCatalog;
 import dev.finetune4j.model.io.ModelSource;
 import dev.finetune4j.model.io.ResolvedModelFiles;
+import dev.finetune4j.pipeline.Defaults;
 import dev.finetune4j.pipeline.Modality;
 import dev.finetune4j.pipeline.Predictor;
 import dev.finetune4j.recipe.DataConfig;
 import dev.finetune4j.recipe.Recipe;
+import dev.finetune4j.recipe.Strategy;
 import dev.finetune4j.track.Provenance;
 import dev.finetune4j.train.Evaluator;
 import dev.finetune4j.train.LabelledInputs;
@@ -33,7 +37,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Text classification: rows of a CSV / TSV / JSONL file with a text and a label column, tokenized
@@ -100,11 +106,60 @@ public final class TextModality implements Modality<TextBatch> {
         return ModelSource.resolve(recipe.model(), recipe.baseDir());
     }
 
+    /** Bodies up to this size fine-tune well at {@link #SMALL_BODY_RATE}. */
+    static final long SMALL_BODY_PARAMETERS = 50_000_000L;
+    static final double SMALL_BODY_RATE = 1e-4;
+    static final double LARGE_BODY_RATE = 3e-5;
+
+    /** The checkpoint {@link #choose} read, for {@link #open} to take instead of reading it again. */
+    private BertCheckpoint chosenFrom;
+    private ResolvedModelFiles chosenFiles;
+
+    /**
+     * The pooling the checkpoint was trained with (its pooler when it ships one, else the
+     * catalogue's, else mean: a pooler initialised at random is no sentence representation), and,
+     * for training the whole body or part of it, a learning rate by the body's size: small encoders
+     * such as MiniLM fine-tune well at 1e-4, BERT-base and larger at 2e-5 to 5e-5 (Devlin et al. 2019).
+     */
+    @Override
+    public List<Defaults.Choice> choose(Recipe recipe, ResolvedModelFiles files) {
+        BertCheckpoint checkpoint = BertCheckpoint.load(files);
+        chosenFrom = checkpoint;
+        chosenFiles = files;
+        List<Defaults.Choice> out = new ArrayList<>();
+        if (recipe.head().pooling() == null) {
+            Optional<String> catalogue = ModelCatalog.lookup(recipe.model()).map(ModelCatalog.Entry::pooling);
+            if (checkpoint.weights().containsKey("pooler.dense.weight")) {
+                out.add(new Defaults.Choice("head.pooling", Pooling.POOLER,
+                        "the checkpoint has pooler weights, as BertForSequenceClassification uses them"));
+            } else {
+                Pooling pooling = catalogue.map(Pooling::parse).orElse(Pooling.MEAN);
+                out.add(new Defaults.Choice("head.pooling", pooling, "the checkpoint has no pooler weights; "
+                        + (catalogue.isPresent() ? files.description().split(":")[0] + " was trained with " + pooling.recipeName()
+                                + " pooling" : "mean pooling needs no new layer")
+                        + "; head.pooling: pooler exports exactly Hugging Face's BertForSequenceClassification"));
+            }
+        }
+        Strategy strategy = recipe.strategy().type();
+        boolean body = strategy == Strategy.FULL || strategy == Strategy.PARTIAL || strategy == Strategy.GRADUAL_UNFREEZE;
+        if (recipe.train().learningRate() == null && body) {
+            long parameters = checkpoint.weights().values().stream().mapToLong(HostTensor::size).sum();
+            boolean small = parameters <= SMALL_BODY_PARAMETERS;
+            out.add(new Defaults.Choice("train.learning_rate", small ? SMALL_BODY_RATE : LARGE_BODY_RATE,
+                    String.format(Locale.ROOT, "%s a %.0fM-parameter body: %s", strategy == Strategy.FULL ? "fine-tuning"
+                            : "training part of", parameters / 1e6, small ? "small bodies take higher rates"
+                            : "as BERT-base and larger are fine-tuned")));
+        }
+        return out;
+    }
+
     @Override
     public Run<TextBatch> open(Recipe recipe, ResolvedModelFiles files, Map<String, Object> modelProvenance,
             List<String> labels, NDManager manager, PrintStream log) {
         int maxLength = recipe.settings(TextSettings.class).data().maxLength();
-        BertCheckpoint checkpoint = BertCheckpoint.load(files);
+        BertCheckpoint checkpoint = files.equals(chosenFiles) ? chosenFrom : BertCheckpoint.load(files);
+        chosenFrom = null;
+        chosenFiles = null;
         log.printf("model: %s (%d layers, hidden %d)%n", files.description(), checkpoint.config().numHiddenLayers(),
                 checkpoint.config().hiddenSize());
         int positions = checkpoint.config().maxPositionEmbeddings();

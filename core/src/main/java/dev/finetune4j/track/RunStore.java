@@ -149,6 +149,11 @@ public final class RunStore implements AutoCloseable {
         }
     }
 
+    /** Replaces the run's recipe by the one it runs with, the settings it chose filled in. */
+    public synchronized void recipe(String run, Map<String, Object> recipe) {
+        sql.update("UPDATE runs SET recipe = ? WHERE id = ?", SqliteFile.json(recipe), run);
+    }
+
     /** Sets provenance as soon as it is known (it hashes the inputs, after the run started). */
     public synchronized void provenance(String run, Map<String, Object> provenance) {
         sql.update("UPDATE runs SET provenance = ? WHERE id = ?", SqliteFile.json(provenance), run);

@@ -57,7 +57,7 @@ class ExportParityTest {
         Files.write(tmp.resolve("mails.jsonl"), Files.readAllLines(Path.of("../examples/spam/emails.jsonl")).subList(0, 120));
         Path recipe = tmp.resolve("recipe.yaml");
         Files.writeString(recipe, String.join("\n", "name: parity", "model: all-minilm-l6-v2", "seed: 3", "data:",
-                "  train: mails.jsonl", "  max_length: 64", "train:", "  epochs: 1", "  max_steps: 3", "  batch_size: 8",
+                "  train: mails.jsonl", "  max_length: 64", "head:", "  pooling: pooler", "train:", "  epochs: 1", "  max_steps: 3", "  batch_size: 8",
                 ""));
         Path out = tmp.resolve("run");
         new FineTune(RecipeLoader.load(recipe), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))

@@ -62,12 +62,13 @@ class RecipeLoaderTest {
         assertThat(r.data()).isEqualTo(new DataConfig(dir.resolve("data/train.jsonl"), null, null, Format.AUTO,
                 "label", 0.1, 0.1, true, OnBadLine.SKIP));
         assertThat(r.settings(TextSettings.class)).isEqualTo(new TextSettings(new TextSettings.Data("text", 128)));
-        assertThat(r.head()).isEqualTo(new HeadConfig(Pooling.POOLER, null));
+        // pooling, epochs, learning rate, class weights and patience: chosen by the run (pipeline.Defaults)
+        assertThat(r.head()).isEqualTo(new HeadConfig(null, null));
         assertThat(r.strategy()).isEqualTo(StrategyConfig.of(Strategy.FULL));
-        assertThat(r.train()).isEqualTo(new TrainConfig(3, null, 32, 64, 5.0e-5, null, null, OptimizerKind.ADAMW,
-                List.of(0.9, 0.999), 1e-8, null, false, 0.0, 0.99, false, 0.01, 1, ClassWeights.NONE, Sampler.SHUFFLE,
+        assertThat(r.train()).isEqualTo(new TrainConfig(null, null, 32, 64, null, null, null, OptimizerKind.ADAMW,
+                List.of(0.9, 0.999), 1e-8, null, false, 0.0, 0.99, false, 0.01, 1, null, Sampler.SHUFFLE,
                 null, 2, OnNonFinite.STOP, 0.0, 0.0, 0.0, 0.1, Schedule.LINEAR, null, 1, 1.0, null, null,
-                new EarlyStopping("macro_f1", 2, 0.0), null));
+                new EarlyStopping("macro_f1", null, 0.0), null));
         assertThat(r.train().earlyStopping().higherIsBetter()).isTrue();
     }
 
@@ -104,14 +105,14 @@ class RecipeLoaderTest {
     void overrideCanTurnDisabledEarlyStoppingBackOn() throws IOException {
         Recipe r = load(MINIMAL + "train:\n  early_stopping: false\n", "train.early_stopping.metric=loss");
 
-        assertThat(r.train().earlyStopping()).isEqualTo(new EarlyStopping("loss", 2, 0.0));
+        assertThat(r.train().earlyStopping()).isEqualTo(new EarlyStopping("loss", null, 0.0));
         assertThat(r.train().earlyStopping().higherIsBetter()).isFalse();
     }
 
     @Test
     void earlyStoppingTrueMeansTheDefaults() throws IOException {
         assertThat(load(MINIMAL + "train:\n  early_stopping: true\n").train().earlyStopping())
-                .isEqualTo(new EarlyStopping("macro_f1", 2, 0.0));
+                .isEqualTo(new EarlyStopping("macro_f1", null, 0.0));
     }
 
     @Test
@@ -203,7 +204,7 @@ class RecipeLoaderTest {
         RecipeError e = error(MINIMAL + "train:\n  epochs: three\n  batch_size: '16'\n  max_steps: 2.5\n");
 
         assertThat(e.problems()).extracting(Problem::message).containsExactly(
-                "'train.epochs' must be an integer, got the string 'three'",
+                "'train.epochs' must be an integer or null, got the string 'three'",
                 "'train.batch_size' must be an integer, got the string '16' (remove the quotes)",
                 "'train.max_steps' must be an integer or null, got the number 2.5");
     }
@@ -225,7 +226,7 @@ class RecipeLoaderTest {
         assertThat(e.getMessage()).startsWith("5 problems in " + recipe + ":\n"
                 + "  " + recipe + ": missing required property 'model'\n"
                 + "  " + recipe + ":2:1: property 'optimiser' is not defined — allowed: name, task, model, seed, data,"
-                + " head, strategy, train\n");
+                + " head, strategy, train, eval\n");
     }
 
     @Test
@@ -383,11 +384,14 @@ class RecipeLoaderTest {
     void resolvedOfTheDefaultsNamesEveryKey() throws IOException {
         var resolved = load(MINIMAL).resolved();
 
-        assertThat(resolved.keySet()).containsExactly("name", "task", "model", "seed", "data", "head", "strategy", "train");
+        assertThat(resolved.keySet()).containsExactly("name", "task", "model", "seed", "data", "head", "strategy", "train",
+                "eval");
         @SuppressWarnings("unchecked")
         var train = (java.util.Map<String, Object>) resolved.get("train");
-        assertThat(train).containsEntry("learning_rate", 5.0e-5).containsEntry("max_steps", null)
-                .containsEntry("early_stopping", java.util.Map.of("metric", "macro_f1", "patience", 2, "min_delta", 0.0));
+        // null: chosen by the run (pipeline.Defaults), which writes the value it chose into run.json
+        assertThat(train).containsEntry("learning_rate", null).containsEntry("max_steps", null);
+        assertThat((java.util.Map<String, Object>) train.get("early_stopping")).containsEntry("metric", "macro_f1")
+                .containsEntry("patience", null);
         assertThat(train.keySet()).containsExactlyElementsOf(
                 RecipeSchema.propertyNames(RecipeSchema.at("/train")));
     }
