@@ -146,7 +146,7 @@ public final class FineTune {
 
         ResolvedModelFiles files = modality.resolveModel(recipe);
         List<Defaults.Choice> chosen = Defaults.choose(recipe, modality.choose(recipe, files),
-                classCounts(data.indices(data.train()), data.labels().size()));
+                Trainer.classCounts(data.indices(data.train()), data.labels().size()));
         recipe = Defaults.apply(recipe, chosen, log);
         if (runStore != null && !chosen.isEmpty()) runStore.recipe(recorder.run(), recipe.resolved());
         TrainConfig tc = recipe.train();
@@ -328,12 +328,6 @@ public final class FineTune {
         return new Trainer(TrainerOptions.of(tc, recipe.seed(), classWeights,
                 recipe.strategy() instanceof StrategyConfig.GradualUnfreeze gradual
                         ? new Trainer.GradualUnfreezing(gradual.unfreezeEverySteps()) : null));
-    }
-
-    private static int[] classCounts(int[] labels, int classes) {
-        int[] counts = new int[classes];
-        for (int label : labels) counts[label]++;
-        return counts;
     }
 
     /** The checkpoint to resume from, or null to start afresh. */

@@ -575,10 +575,16 @@ public final class Trainer {
         return nll.mul(w).sum().div(w.sum());
     }
 
-    /** scikit-learn's "balanced" weights, {@code n / (classes * count[c])}; absent classes get 0. */
-    public static float[] balancedClassWeights(int[] labels, int classes) {
+    /** How many of {@code labels} (class indices) fall in each of {@code classes} classes. */
+    public static int[] classCounts(int[] labels, int classes) {
         int[] counts = new int[classes];
         for (int y : labels) counts[y]++;
+        return counts;
+    }
+
+    /** scikit-learn's "balanced" weights, {@code n / (classes * count[c])}; absent classes get 0. */
+    public static float[] balancedClassWeights(int[] labels, int classes) {
+        int[] counts = classCounts(labels, classes);
         float[] w = new float[classes];
         for (int c = 0; c < classes; c++) w[c] = counts[c] == 0 ? 0f : (float) labels.length / (classes * counts[c]);
         return w;
