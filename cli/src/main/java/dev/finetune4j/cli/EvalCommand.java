@@ -6,11 +6,13 @@ import dev.finetune4j.data.Cleaner;
 import dev.finetune4j.data.Format;
 import dev.finetune4j.data.OnBadLine;
 import dev.finetune4j.data.TabularReader;
-import dev.finetune4j.eval.ClassificationReport;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.finetune4j.pipeline.Modalities;
 import dev.finetune4j.pipeline.Predictor;
+import dev.finetune4j.pipeline.Reevaluation;
 import dev.finetune4j.util.AtomicFiles;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -29,8 +31,17 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--label-column", defaultValue = "label", description = "default: ${DEFAULT-VALUE}")
     String labelColumn;
 
-    @Option(names = "--output", paramLabel = "FILE", description = "also write the metrics as JSON here")
+    @Option(names = "--output", paramLabel = "FILE", description = "also write the metrics as JSON here: the test section as training writes it, calibration, and the comparison with the metrics recorded at export")
     Path output;
+
+    /** The export's config.json section {@code finetune4j}, or null when it has none (a transformers export). */
+    private static JsonNode exportInfo(Path model) {
+        try {
+            return AtomicFiles.JSON.readTree(model.resolve("config.json").toFile()).get("finetune4j");
+        } catch (java.io.IOException e) {
+            return null; // loading the model has already checked the file
+        }
+    }
 
     @Override
     public Integer call() {
@@ -39,10 +50,13 @@ final class EvalCommand implements Callable<Integer> {
         if (clean.report().dropped() > 0) System.out.println(clean.report().toText());
         if (clean.examples().isEmpty()) throw new UserError(data + ": no labelled rows to evaluate");
         try (Predictor predictor = Modalities.load(model)) {
-            ClassificationReport report = predictor.evaluate(clean.examples(), "--data " + data);
-            System.out.println(report.toTable());
+            Predictor.Scored scored = predictor.score(clean.examples(), "--data " + data);
+            Reevaluation check = Reevaluation.of(scored, exportInfo(model));
+            System.out.println(scored.report().toTable());
+            System.out.printf(Locale.ROOT, "expected calibration error %.4f%n", check.ece());
+            System.out.println(check.verdict());
             if (output != null) {
-                AtomicFiles.writeJson(output, report.toMap());
+                AtomicFiles.writeJson(output, check.toMap());
                 System.out.println("wrote " + output);
             }
         }

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.finetune4j.UserError;
+import dev.finetune4j.util.AtomicFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -15,9 +17,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -56,6 +61,69 @@ public final class TabularReader {
             default -> throw new IllegalStateException("unresolved format " + resolved);
         }
         return new RawData(file, sink.rows, sink.badLines);
+    }
+
+    /**
+     * The values of {@code columns} in each record of a data file, by the record's line (what
+     * {@link RawRow#line()} and {@link Example#line()} point at); a value that is missing, null or
+     * not a scalar is null. Reads bad lines as nothing rather than failing: cleaning reported them.
+     *
+     * @param key the recipe key that asked for the columns, named in the error for a column no record has
+     */
+    public static Map<Integer, List<String>> columnsByLine(Path file, Format format, List<String> columns, String key) {
+        String content = decode(file, null);
+        Map<Integer, List<String>> out = new HashMap<>();
+        Set<String> seen = new LinkedHashSet<>();
+        Set<String> found = new HashSet<>();
+        switch (format.resolve(file)) {
+            case JSONL -> {
+                String[] lines = content.split("\n", -1);
+                for (int i = 0; i < lines.length; i++) {
+                    if (lines[i].isBlank()) continue;
+                    JsonNode node;
+                    try {
+                        node = AtomicFiles.JSON.readTree(lines[i]);
+                    } catch (IOException e) {
+                        continue;
+                    }
+                    if (!node.isObject()) continue;
+                    node.fieldNames().forEachRemaining(n -> { if (seen.size() < MAX_KEYS_SHOWN) seen.add(n); });
+                    List<String> values = new ArrayList<>(columns.size());
+                    for (String c : columns) {
+                        JsonNode v = node.get(c);
+                        if (v != null) found.add(c);
+                        values.add(v == null || !v.isValueNode() || v.isNull() ? null : v.asText());
+                    }
+                    out.put(i + 1, values);
+                }
+            }
+            case CSV, TSV -> {
+                List<DelimitedRecord> records = format.resolve(file) == Format.CSV ? CsvRecords.parse(file, content)
+                        : tsvRecords(content);
+                int at = 0;
+                while (at < records.size() && records.get(at).blank()) at++;
+                if (at == records.size() || records.get(at).error() != null) return out;
+                List<String> header = records.get(at).fields().stream().map(String::strip).toList();
+                seen.addAll(header);
+                int[] index = columns.stream().mapToInt(header::indexOf).toArray();
+                for (int j = 0; j < index.length; j++) if (index[j] >= 0) found.add(columns.get(j));
+                for (int i = at + 1; i < records.size(); i++) {
+                    DelimitedRecord r = records.get(i);
+                    if (r.blank() || r.error() != null || r.fields().size() != header.size()) continue;
+                    List<String> values = new ArrayList<>(index.length);
+                    for (int x : index) values.add(x < 0 ? null : r.fields().get(x));
+                    out.put(r.line(), values);
+                }
+            }
+            default -> throw new IllegalStateException("unresolved format");
+        }
+        for (String c : columns) {
+            if (!found.contains(c)) {
+                throw new UserError(file + ": no record has the column \"" + c + "\" that " + key + " names; columns are: "
+                        + String.join(", ", seen) + " — fix " + key);
+            }
+        }
+        return out;
     }
 
     // ---- file and encoding ----

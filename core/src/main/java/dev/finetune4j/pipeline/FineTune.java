@@ -8,13 +8,18 @@ import dev.finetune4j.adapt.Freezing;
 import dev.finetune4j.adapt.Lora;
 import dev.finetune4j.data.Example;
 import dev.finetune4j.data.LabelSet;
+import dev.finetune4j.data.TabularReader;
 import dev.finetune4j.eval.Bootstrap;
+import dev.finetune4j.eval.Calibration;
+import dev.finetune4j.eval.Metric;
+import dev.finetune4j.eval.Slices;
 import dev.finetune4j.eval.ClassificationMetrics;
 import dev.finetune4j.eval.ClassificationReport;
 import dev.finetune4j.model.Classifier;
 import dev.finetune4j.model.io.ResolvedModelFiles;
 import dev.finetune4j.model.io.SafeTensors;
 import dev.finetune4j.recipe.ClassWeights;
+import dev.finetune4j.recipe.EarlyStopping;
 import dev.finetune4j.recipe.Recipe;
 import dev.finetune4j.recipe.Strategy;
 import dev.finetune4j.recipe.StrategyConfig;
@@ -41,6 +46,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -174,10 +180,17 @@ public final class FineTune {
             if (recipe.strategy().type() == Strategy.LORA) {
                 mergeAdapters(model, validation.size() > 0 ? validation : test, tc.evalBatchSize(), outputDir);
             }
-            ClassificationReport validationReport = data.validation().isEmpty() ? null
-                    : Evaluator.evaluate(model, validation, data.labels().names(), tc.evalBatchSize());
-            ClassificationReport testReport = data.test().isEmpty() || isTrial ? null
-                    : test(run, test, data.test(), data.labels(), outputDir);
+            List<String> names = data.labels().names();
+            float[][] validationProbabilities = data.validation().isEmpty() ? null
+                    : Evaluator.probabilities(model, validation, tc.evalBatchSize());
+            ClassificationReport validationReport = validationProbabilities == null ? null
+                    : ClassificationMetrics.compute(validation.labels(), Evaluator.argmax(validationProbabilities),
+                            validationProbabilities, names);
+            Calibrated calibrated = validationProbabilities == null ? Calibrated.NONE
+                    : Calibrated.fit(recipe.eval(), thresholdMetric(), validationProbabilities, validation.labels(), names);
+            Tested tested = data.test().isEmpty() || isTrial ? null
+                    : test(run, test, data.test(), data.labels(), calibrated, outputDir);
+            ClassificationReport testReport = tested == null ? null : tested.report();
 
             Map<String, Object> diagnostics = diagnose(run, train, data, fitted.result(), validationReport, testReport);
 
@@ -188,6 +201,9 @@ public final class FineTune {
             metrics.put("data", dataReport);
             metrics.put("chosen", Defaults.toMap(chosen));
             metrics.put("diagnostics", diagnostics);
+            metrics.put("calibration", validationProbabilities == null ? null
+                    : calibration(calibrated, validationProbabilities, validation.labels(), tested, names));
+            metrics.put("slices", tested == null || recipe.eval().slices().isEmpty() ? null : slices(tested, data.test()));
             metrics.put("forgetting", before == null ? null
                     : forgetting(before, run.representations(reference, tc.evalBatchSize()), data));
             metrics.put("reproducibility", Reproducibility.of(fitted.result().intraOpThreads()));
@@ -196,8 +212,10 @@ public final class FineTune {
                 Map<String, Object> exportInfo = new LinkedHashMap<>();
                 exportInfo.put("task", recipe.task());
                 exportInfo.put("base_model", recipe.model());
+                if (!calibrated.isIdentity()) exportInfo.put("calibration", calibrated.toMap(names));
+                exportInfo.put("metrics", ModelCard.headline(testReport, validationReport));
                 exportInfo.put("provenance", provenance);
-                run.export(outputDir.resolve("model"), exportInfo);
+                export(run, outputDir.resolve("model"), exportInfo, metrics, provenance);
             }
             writeRecords(outputDir, metrics, provenance, recorder, testReport, validationReport);
             checkpoints.deleteAll(); // the run is complete: its model and metrics are written
@@ -356,21 +374,27 @@ public final class FineTune {
                 + " examples)%n", worst, reference.size());
     }
 
-    /** Evaluates on the test split and writes one line per example to {@code test_predictions.jsonl}. */
-    private <B> ClassificationReport test(Modality.Run<B> run, LabelledInputs<B> test, List<Example> examples,
-            LabelSet labels, Path outputDir) {
-        float[][] probs = Evaluator.probabilities(run.model(), test, recipe.train().evalBatchSize());
-        ClassificationReport report = ClassificationMetrics.compute(test.labels(), Evaluator.argmax(probs), probs,
-                labels.names());
+    /** The test split's probabilities as the model gave them and as the export gives them, its labels and predictions. */
+    private record Tested(ClassificationReport report, float[][] raw, float[][] calibrated, int[] gold, int[] predicted) {}
+
+    /**
+     * Evaluates on the test split as the export predicts (calibrated, with its threshold) and writes
+     * one line per example to {@code test_predictions.jsonl}.
+     */
+    private <B> Tested test(Modality.Run<B> run, LabelledInputs<B> test, List<Example> examples, LabelSet labels,
+            Calibrated calibrated, Path outputDir) {
+        float[][] raw = Evaluator.probabilities(run.model(), test, recipe.train().evalBatchSize());
+        float[][] probs = calibrated.probabilities(raw);
+        int[] predicted = calibrated.decide(probs);
+        ClassificationReport report = ClassificationMetrics.compute(test.labels(), predicted, probs, labels.names());
         StringBuilder sb = new StringBuilder();
         try {
             for (int i = 0; i < examples.size(); i++) {
                 Map<String, Object> o = new LinkedHashMap<>();
                 Example e = examples.get(i);
-                int best = Evaluator.argmax(new float[][] {probs[i]})[0];
                 o.put("line", e.line());
                 o.put("label", e.label());
-                o.put("predicted", labels.name(best));
+                o.put("predicted", labels.name(predicted[i]));
                 Map<String, Double> scores = new LinkedHashMap<>();
                 for (int j = 0; j < probs[i].length; j++) scores.put(labels.name(j), (double) probs[i][j]);
                 o.put("scores", scores);
@@ -381,7 +405,105 @@ public final class FineTune {
             throw new IllegalStateException(ex);
         }
         AtomicFiles.writeString(outputDir.resolve("test_predictions.jsonl"), sb.toString());
-        return report;
+        return new Tested(report, raw, probs, test.labels(), predicted);
+    }
+
+    /** What a decision threshold is tuned for: the early-stopping metric, or macro F1 when that is the loss. */
+    private Metric thresholdMetric() {
+        EarlyStopping es = recipe.train().earlyStopping();
+        Metric m = es == null ? Metric.MACRO_F1 : Metric.parse(es.metric());
+        return m == Metric.LOSS ? Metric.MACRO_F1 : m;
+    }
+
+    /**
+     * metrics.json's calibration section: the fitted temperature and threshold, the expected
+     * calibration error before and after on validation (where it was fitted) and test (where it was
+     * not), and the test reliability diagram.
+     */
+    private Map<String, Object> calibration(Calibrated calibrated, float[][] validation, int[] validationGold,
+            Tested test, List<String> labels) {
+        Map<String, Object> m = new LinkedHashMap<>(calibrated.toMap(labels));
+        float[][] scaled = calibrated.probabilities(validation);
+        m.put("validation", eceMap(validation, scaled, validationGold));
+        String line = String.format(Locale.ROOT, "calibration: temperature %.3f (validation ECE %.4f -> %.4f",
+                calibrated.temperature(), Calibration.expectedCalibrationError(validation, validationGold),
+                Calibration.expectedCalibrationError(scaled, validationGold));
+        if (test != null) {
+            m.put("test", eceMap(test.raw(), test.calibrated(), test.gold()));
+            m.put("test_reliability", Calibration.binsMap(Calibration.reliability(test.calibrated(), test.gold())));
+            line += String.format(Locale.ROOT, "; test ECE %.4f -> %.4f",
+                    Calibration.expectedCalibrationError(test.raw(), test.gold()),
+                    Calibration.expectedCalibrationError(test.calibrated(), test.gold()));
+        }
+        log.println(line + ")");
+        if (labels.size() == 2 && recipe.eval().tuneThreshold()) {
+            Metric metric = thresholdMetric();
+            double at = calibrated.threshold() == null ? 0.5 : calibrated.threshold();
+            double before = metric.value(ClassificationMetrics.compute(validationGold, Evaluator.argmax(scaled), labels));
+            double after = metric.value(ClassificationMetrics.compute(validationGold, calibrated.decide(scaled), labels));
+            m.put("threshold_metric", metric.key());
+            m.put("validation_at_half", before);
+            m.put("validation_at_threshold", after);
+            log.printf(Locale.ROOT, "decision threshold: %s when P(%s) >= %.3f (validation %s %.4f at 0.5, %.4f at the"
+                    + " threshold)%n", labels.get(1), labels.get(1), at, metric.key(), before, after);
+        }
+        return m;
+    }
+
+    private static Map<String, Object> eceMap(float[][] raw, float[][] calibrated, int[] gold) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("n", gold.length);
+        m.put("ece_before", Calibration.expectedCalibrationError(raw, gold));
+        m.put("ece_after", Calibration.expectedCalibrationError(calibrated, gold));
+        m.put("nll_before", Calibration.negativeLogLikelihood(raw, gold));
+        m.put("nll_after", Calibration.negativeLogLikelihood(calibrated, gold));
+        return m;
+    }
+
+    /** Test metrics per value of each {@code eval.slices} column, read from the file the test examples came from. */
+    private Map<String, Object> slices(Tested tested, List<Example> examples) {
+        List<String> columns = recipe.eval().slices();
+        Path file = recipe.data().test() != null ? recipe.data().test() : recipe.data().train();
+        Map<Integer, List<String>> byLine = TabularReader.columnsByLine(file, recipe.data().format(), columns,
+                "eval.slices");
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (int c = 0; c < columns.size(); c++) {
+            String[] values = new String[examples.size()];
+            for (int i = 0; i < values.length; i++) {
+                List<String> row = byLine.get(examples.get(i).line());
+                values[i] = row == null ? null : row.get(c);
+            }
+            Slices.Slice slice = Slices.of(columns.get(c), values, tested.gold(), tested.predicted(),
+                    tested.report().labels());
+            out.put(columns.get(c), slice.toMap());
+            log.printf("slices by %s:%n", columns.get(c));
+            for (Slices.Group g : slice.groups()) {
+                log.printf(Locale.ROOT, "  %-24s n %5d  accuracy %.4f  macro_f1 %.4f%n", g.value(), g.n(), g.accuracy(),
+                        g.macroF1());
+            }
+            if (slice.macroF1Gap() != null) {
+                log.printf(Locale.ROOT, "  gap: macro_f1 %.4f (best %s, worst %s), accuracy %.4f%n", slice.macroF1Gap(),
+                        slice.best(), slice.worst(), slice.accuracyGap());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Writes the export with its model card ({@code README.md}) into a staging directory that
+     * replaces {@code dir} whole.
+     */
+    private <B> void export(Modality.Run<B> run, Path dir, Map<String, Object> info, Map<String, Object> metrics,
+            Map<String, Object> provenance) {
+        Path staged = AtomicFiles.stagingDirectory(dir);
+        try {
+            run.export(staged, info);
+            AtomicFiles.writeString(staged.resolve("README.md"), ModelCard.markdown(recipe, metrics, provenance));
+            AtomicFiles.replaceDirectory(staged, dir);
+        } catch (RuntimeException e) {
+            AtomicFiles.deleteRecursively(staged);
+            throw e;
+        }
     }
 
     /**
@@ -472,7 +594,7 @@ public final class FineTune {
         AtomicFiles.writeJson(outputDir.resolve("metrics.json"), metrics);
         if (!isTrial) {
             RunReport.write(outputDir.resolve("report"), recipe.name() + " (" + outputDir + ")", recorder.points(), test,
-                    validation, recipe.resolved(), provenance);
+                    validation, recipe.resolved(), provenance, metrics);
         }
     }
 

@@ -51,7 +51,11 @@ public final class Modalities {
         }
         List<Modality<?>> installed = all();
         for (Modality<?> m : installed) {
-            if (m.exported(json)) return m.load(modelDir);
+            if (m.exported(json)) {
+                Predictor p = m.load(modelDir);
+                Calibrated calibrated = Calibrated.of(json.path("finetune4j").get("calibration"));
+                return calibrated.isIdentity() ? p : new CalibratedPredictor(p, calibrated);
+            }
         }
         throw new UserError(config + ": no modality on the class path loads this model (finetune4j.task '"
                 + json.path("finetune4j").path("task").asText("") + "', architecture '"

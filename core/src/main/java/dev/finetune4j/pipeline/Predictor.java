@@ -29,9 +29,14 @@ public interface Predictor extends AutoCloseable {
     /** What a client needs to know about the model: its task, body, input limits ({@code GET /v1/model}). */
     Map<String, Object> describe();
 
+    /** The predicted class of each row of {@link #probabilities}: the most probable one, unless the export tuned a threshold. */
+    default int[] decide(float[][] probabilities) {
+        return Evaluator.argmax(probabilities);
+    }
+
     default List<Prediction> predict(List<Example> examples) {
         float[][] probabilities = probabilities(examples);
-        int[] best = Evaluator.argmax(probabilities);
+        int[] best = decide(probabilities);
         List<String> labels = labels();
         List<Prediction> out = new ArrayList<>(probabilities.length);
         for (int i = 0; i < probabilities.length; i++) {
@@ -42,18 +47,28 @@ public interface Predictor extends AutoCloseable {
         return out;
     }
 
+    /** Labelled examples as the model scored them: gold and predicted classes, probabilities, and their metrics. */
+    record Scored(int[] gold, int[] predicted, float[][] probabilities, ClassificationReport report) {}
+
     /**
      * The metrics of labelled examples, computed as training computes its {@code test} section.
      *
      * @param source names the examples in the error for a label the model does not know (e.g. {@code --data FILE})
      */
     default ClassificationReport evaluate(List<Example> examples, String source) {
+        return score(examples, source).report();
+    }
+
+    /** {@link #evaluate}, with what the metrics were computed from. */
+    default Scored score(List<Example> examples, String source) {
         LabelSet labels = LabelSet.ofNames(labels());
         labels.requireKnown(examples, source);
         int[] y = new int[examples.size()];
         for (int i = 0; i < y.length; i++) y[i] = labels.index(examples.get(i).label());
         float[][] probabilities = probabilities(examples);
-        return ClassificationMetrics.compute(y, Evaluator.argmax(probabilities), probabilities, labels());
+        int[] predicted = decide(probabilities);
+        return new Scored(y, predicted, probabilities,
+                ClassificationMetrics.compute(y, predicted, probabilities, labels()));
     }
 
     @Override

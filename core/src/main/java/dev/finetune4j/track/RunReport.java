@@ -29,12 +29,20 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 public final class RunReport {
     private RunReport() {}
 
+    /** As {@link #write(Path, String, List, ClassificationReport, ClassificationReport, Map, Map, Map)} without the rest of metrics.json. */
+    public static void write(Path dir, String title, List<RunStore.Point> points, ClassificationReport test,
+            ClassificationReport validation, Map<String, Object> recipe, Map<String, Object> provenance) {
+        write(dir, title, points, test, validation, recipe, provenance, Map.of());
+    }
+
     /**
      * @param points what {@link RunRecorder} recorded
      * @param test the held-out report (its confusion matrix is drawn), or null: the validation one is
+     * @param metrics the run's metrics.json, whose diagnostics, calibration and slices the report shows
      */
     public static void write(Path dir, String title, List<RunStore.Point> points, ClassificationReport test,
-            ClassificationReport validation, Map<String, Object> recipe, Map<String, Object> provenance) {
+            ClassificationReport validation, Map<String, Object> recipe, Map<String, Object> provenance,
+            Map<String, Object> metrics) {
         System.setProperty("java.awt.headless", "true");
         Map<String, byte[]> pngs = new LinkedHashMap<>();
         pngs.put("loss.png", png(lossChart(points)));
@@ -43,6 +51,8 @@ public final class RunReport {
                 "learning rate"), false)));
         ClassificationReport matrixFrom = test != null ? test : validation;
         if (matrixFrom != null) pngs.put("confusion-matrix.png", png(confusion(matrixFrom, test != null ? "test" : "validation")));
+        List<Map<String, Object>> reliability = reliabilityBins(metrics);
+        if (!reliability.isEmpty()) pngs.put("reliability.png", png(reliabilityChart(reliability)));
         for (Map.Entry<String, byte[]> e : pngs.entrySet()) {
             try {
                 AtomicFiles.writeBytes(dir.resolve(e.getKey()), e.getValue());
@@ -50,7 +60,28 @@ public final class RunReport {
                 throw AtomicFiles.writeFailed(dir.resolve(e.getKey()), ex);
             }
         }
-        AtomicFiles.writeString(dir.resolve("report.html"), html(title, pngs, test, validation, recipe, provenance));
+        AtomicFiles.writeString(dir.resolve("report.html"), html(title, pngs, test, validation, recipe, provenance,
+                metrics));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> reliabilityBins(Map<String, Object> metrics) {
+        Object calibration = metrics.get("calibration");
+        if (!(calibration instanceof Map<?, ?> c) || !(c.get("test_reliability") instanceof List<?> bins)) return List.of();
+        return (List<Map<String, Object>>) bins;
+    }
+
+    /** Accuracy against mean confidence per bin (test, calibrated): on the diagonal when probabilities are calibrated. */
+    static XYChart reliabilityChart(List<Map<String, Object>> bins) {
+        XYChart chart = new XYChartBuilder().width(600).height(420).title("Reliability (test, calibrated)")
+                .xAxisTitle("mean confidence").yAxisTitle("accuracy").build();
+        chart.getStyler().setXAxisMin(0.0).setXAxisMax(1.0).setYAxisMin(0.0).setYAxisMax(1.0);
+        chart.addSeries("perfect calibration", new double[] {0, 1}, new double[] {0, 1})
+                .setMarker(org.knowm.xchart.style.markers.SeriesMarkers.NONE);
+        double[] x = bins.stream().mapToDouble(b -> ((Number) b.get("confidence")).doubleValue()).toArray();
+        double[] y = bins.stream().mapToDouble(b -> ((Number) b.get("accuracy")).doubleValue()).toArray();
+        chart.addSeries("bins", x, y);
+        return chart;
     }
 
     static XYChart lossChart(List<RunStore.Point> points) {
@@ -132,7 +163,8 @@ public final class RunReport {
     }
 
     private static String html(String title, Map<String, byte[]> pngs, ClassificationReport test,
-            ClassificationReport validation, Map<String, Object> recipe, Map<String, Object> provenance) {
+            ClassificationReport validation, Map<String, Object> recipe, Map<String, Object> provenance,
+            Map<String, Object> metrics) {
         StringBuilder h = new StringBuilder();
         h.append("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(esc(title))
                 .append("</title>\n<style>body{font:14px system-ui,sans-serif;margin:2em;max-width:1000px;color:#222}"
@@ -173,11 +205,82 @@ public final class RunReport {
             }
             h.append("</table>\n");
         }
+        diagnostics(h, metrics);
+        calibration(h, metrics);
+        slices(h, metrics);
         h.append("<h2>Recipe</h2>\n<pre>").append(esc(RecipeLoader.toYaml(recipe))).append("</pre>\n");
         if (provenance != null) {
             h.append("<h2>Provenance</h2>\n<pre>").append(esc(RecipeLoader.toYaml(provenance))).append("</pre>\n");
         }
         return h.append("</body></html>\n").toString();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void diagnostics(StringBuilder h, Map<String, Object> metrics) {
+        if (!(metrics.get("diagnostics") instanceof Map<?, ?> d)) return;
+        h.append("<h2>Diagnostics</h2>\n<ul id=\"diagnostics\">\n");
+        List<Map<String, Object>> findings = (List<Map<String, Object>>) d.get("findings");
+        if (findings == null || findings.isEmpty()) h.append("<li>nothing to report</li>\n");
+        else for (Map<String, Object> f : findings) h.append("<li>").append(esc(String.valueOf(f.get("message")))).append("</li>\n");
+        h.append("</ul>\n");
+        List<Map<String, Object>> hardest = (List<Map<String, Object>>) d.get("hardest_train_examples");
+        if (hardest != null && !hardest.isEmpty()) {
+            h.append("<h3>Training examples with the highest loss (check their labels)</h3>\n<table id=\"hardest\">"
+                    + "<tr><th>line</th><th>label</th><th>predicted</th><th>loss</th><th>input</th></tr>\n");
+            for (Map<String, Object> e : hardest) {
+                Object input = e.containsKey("text") ? e.get("text") : e.get("path");
+                String shown = input == null ? "" : String.valueOf(input);
+                if (shown.length() > 160) shown = shown.substring(0, 160) + "…";
+                h.append("<tr><td>").append(esc(e.get("file") + ":" + e.get("line"))).append("</td><td>")
+                        .append(esc(String.valueOf(e.get("label")))).append("</td><td>")
+                        .append(esc(String.valueOf(e.get("predicted")))).append("</td><td>")
+                        .append(f(((Number) e.get("loss")).doubleValue())).append("</td><td style=\"text-align:left\">")
+                        .append(esc(shown)).append("</td></tr>\n");
+            }
+            h.append("</table>\n");
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void calibration(StringBuilder h, Map<String, Object> metrics) {
+        if (!(metrics.get("calibration") instanceof Map<?, ?> c)) return;
+        h.append("<h2>Calibration</h2>\n<table id=\"calibration\"><tr><th>split</th><th>ECE before</th>"
+                + "<th>ECE after</th><th>NLL before</th><th>NLL after</th><th>n</th></tr>\n");
+        for (String split : List.of("validation", "test")) {
+            if (!(c.get(split) instanceof Map<?, ?> m)) continue;
+            h.append("<tr><td>").append(split).append("</td>");
+            for (String k : List.of("ece_before", "ece_after", "nll_before", "nll_after")) {
+                h.append("<td>").append(f(((Number) m.get(k)).doubleValue())).append("</td>");
+            }
+            h.append("<td>").append(m.get("n")).append("</td></tr>\n");
+        }
+        h.append("</table>\n<p>temperature ").append(f(((Number) c.get("temperature")).doubleValue()));
+        if (c.get("threshold") != null) {
+            h.append("; decision threshold: ").append(esc(String.valueOf(c.get("positive_label")))).append(" when its"
+                    + " probability is at least ").append(f(((Number) c.get("threshold")).doubleValue()));
+        }
+        h.append("</p>\n");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void slices(StringBuilder h, Map<String, Object> metrics) {
+        if (!(metrics.get("slices") instanceof Map<?, ?> slices)) return;
+        for (Map.Entry<?, ?> e : slices.entrySet()) {
+            Map<String, Object> slice = (Map<String, Object>) e.getValue();
+            h.append("<h2>Test by ").append(esc(String.valueOf(e.getKey()))).append("</h2>\n<table class=\"slice\">"
+                    + "<tr><th>value</th><th>n</th><th>accuracy</th><th>macro-F1</th></tr>\n");
+            for (Map<String, Object> g : (List<Map<String, Object>>) slice.get("groups")) {
+                h.append("<tr><td>").append(esc(String.valueOf(g.get("value")))).append("</td><td>").append(g.get("n"))
+                        .append("</td><td>").append(f(((Number) g.get("accuracy")).doubleValue())).append("</td><td>")
+                        .append(f(((Number) g.get("macro_f1")).doubleValue())).append("</td></tr>\n");
+            }
+            h.append("</table>\n");
+            if (slice.get("macro_f1_gap") != null) {
+                h.append("<p>gap between the best (").append(esc(String.valueOf(slice.get("best")))).append(") and the worst (")
+                        .append(esc(String.valueOf(slice.get("worst")))).append(") group: macro-F1 ")
+                        .append(f(((Number) slice.get("macro_f1_gap")).doubleValue())).append("</p>\n");
+            }
+        }
     }
 
     private static Map<String, ClassificationReport> splits(ClassificationReport test, ClassificationReport validation) {

@@ -10,7 +10,6 @@ import dev.finetune4j.model.HostTensor;
 import dev.finetune4j.model.io.SafeTensors;
 import dev.finetune4j.recipe.RecipeLoader;
 import dev.finetune4j.testing.TinyRun;
-import dev.finetune4j.text.TextClassifier;
 import dev.finetune4j.train.TrainingListener;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -25,7 +24,10 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A LoRA run through the pipeline: the adapters train, the merge gate runs, and the export predicts what was tested. */
+/**
+ * A LoRA run through the pipeline: the adapters train, the merge gate runs, and the export (loaded as
+ * predict, eval and serve load it, with its calibration) predicts the tested probabilities.
+ */
 class LoraRunTest {
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -60,8 +62,9 @@ class LoraRunTest {
             tested.add(p);
             texts.add(p.path("text").asText());
         }
-        try (TextClassifier exported = TextClassifier.load(out.resolve("model"))) {
-            List<Predictor.Prediction> again = exported.predictTexts(texts);
+        try (Predictor exported = Modalities.load(out.resolve("model"))) {
+            List<Predictor.Prediction> again = exported.predict(
+                    texts.stream().map(t -> new dev.finetune4j.data.Example(t, null, 0)).toList());
             for (int i = 0; i < texts.size(); i++) {
                 for (String label : List.of("ham", "spam")) {
                     assertThat(again.get(i).scores().get(label)).as("test text %d, %s", i, label)

