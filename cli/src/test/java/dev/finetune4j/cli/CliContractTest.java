@@ -102,6 +102,9 @@ class CliContractTest {
 
         List<String> mails = Files.readAllLines(tmp.resolve("mails.jsonl"));
         List<String> labels = List.of("ham", "spam");
+        JsonNode exportedThreshold = JSON.readTree(out.resolve("model/config.json").toFile())
+                .path("finetune4j").path("calibration").path("threshold");
+        Double threshold = exportedThreshold.isNumber() ? exportedThreshold.asDouble() : null;
         int n = predictions.size();
         int[][] cm = new int[2][2];
         int correct = 0;
@@ -120,7 +123,8 @@ class CliContractTest {
             assertThat(predicted).isNotNegative();
             double ham = p.path("scores").path("ham").asDouble(), spam = p.path("scores").path("spam").asDouble();
             assertThat(ham + spam).as("scores of line %d", line).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-5));
-            assertThat(predicted).as("argmax of line %d", line).isEqualTo(spam > ham ? 1 : 0);
+            assertThat(predicted).as("decision of line %d", line)
+                    .isEqualTo(threshold == null ? (spam > ham ? 1 : 0) : (spam >= threshold ? 1 : 0));
             cm[gold][predicted]++;
             if (gold == predicted) correct++;
             logLoss -= Math.log(Math.max(gold == 1 ? spam : ham, 1e-12));
@@ -201,6 +205,47 @@ class CliContractTest {
         Result r = ft4j("eval", "--model", out.resolve("model").toString(), "--data", tmp.resolve("mails.jsonl").toString());
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).contains("macro avg").contains("confusion matrix");
+    }
+
+    @Test
+    void evalOutputHasTheTestSectionOfTrainingAndTheComparisonWithTheExport() throws Exception {
+        Path written = tmp.resolve("eval-metrics.json");
+        Result r = ft4j("eval", "--model", out.resolve("model").toString(), "--data", tmp.resolve("mails.jsonl").toString(),
+                "--output", written.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("expected calibration error").contains("on the test split at export");
+        JsonNode eval = JSON.readTree(written.toFile());
+        JsonNode trainedTest = JSON.readTree(out.resolve("metrics.json").toFile()).path("test");
+        List<String> keys = new java.util.ArrayList<>();
+        trainedTest.fieldNames().forEachRemaining(keys::add);
+        List<String> evalKeys = new java.util.ArrayList<>();
+        eval.path("test").fieldNames().forEachRemaining(evalKeys::add);
+        assertThat(evalKeys).isEqualTo(keys);
+        assertThat(eval.path("test").path("n").asInt()).isEqualTo(120);
+        assertThat(eval.path("compared_with_export").path("recorded_test_macro_f1").asDouble())
+                .isEqualTo(trainedTest.path("macro_f1").asDouble());
+        assertThat(eval.path("compared_with_export").path("fine_tune_due").isBoolean()).isTrue();
+        assertThat(eval.path("calibration").path("ece").isNumber()).isTrue();
+    }
+
+    @Test
+    void seedsRunsOncePerSeedAndReportsTheMeanAndInterval() throws Exception {
+        Path dir = tmp.resolve("seeds");
+        Result r = ft4j("train", recipe.toString(), "--output", dir.toString(), "--seeds", "2", "--set", "train.epochs=1",
+                "--set", "seed=10");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("test metrics over 2 seeds [10, 11]");
+        JsonNode seeds = JSON.readTree(dir.resolve("seeds.json").toFile());
+        JsonNode f1 = seeds.path("test").path("macro_f1");
+        double a = JSON.readTree(dir.resolve("seed-10/metrics.json").toFile()).path("test").path("macro_f1").asDouble();
+        double b = JSON.readTree(dir.resolve("seed-11/metrics.json").toFile()).path("test").path("macro_f1").asDouble();
+        assertThat(f1.path("values").get(0).asDouble()).isEqualTo(a);
+        assertThat(f1.path("values").get(1).asDouble()).isEqualTo(b);
+        assertThat(f1.path("mean").asDouble()).isCloseTo((a + b) / 2, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(f1.path("high").asDouble() - f1.path("mean").asDouble())
+                .as("t(0.975, 1) * sd / sqrt(2) = 12.706 * |a - b| / 2")
+                .isCloseTo(12.706 * Math.abs(a - b) / 2, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(seeds.path("test").has("f1[spam]")).isTrue();
     }
 
     @Test
