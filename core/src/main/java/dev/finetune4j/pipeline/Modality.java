@@ -47,6 +47,25 @@ public interface Modality<B> extends TaskKeys {
         return List.of();
     }
 
+    /** The body {@code ft4j auto} fine-tunes when none is given: a catalogue id. */
+    default String autoModel() {
+        throw new dev.finetune4j.UserError("task " + task() + " has no default body for ft4j auto: pass --model");
+    }
+
+    /** Why {@link #autoModel} is the default, for the log. */
+    default String autoModelReason() {
+        return "the task's default body";
+    }
+
+    /**
+     * The modality's own keys that {@code ft4j auto} searches, beside strategy, learning rate, LoRA
+     * rank, warmup and weight decay: parameter name to its tune-file definition
+     * ({@code {type: choice, values: [...]}}). None by default.
+     */
+    default Map<String, Object> autoSearchSpace() {
+        return Map.of();
+    }
+
     /**
      * Builds the pre-trained body with a new head sized to {@code labels} in {@code manager}, after
      * checking that the recipe fits the model (user errors name the key to change).

@@ -87,6 +87,25 @@ public final class TextModality implements Modality<TextBatch> {
         return TextClassifier.load(modelDir);
     }
 
+    /** Tokens per text when the recipe gives no data.max_length and the model reads as many. */
+    static final int DEFAULT_MAX_LENGTH = 128;
+
+    @Override
+    public String autoModel() {
+        return "all-minilm-l6-v2";
+    }
+
+    @Override
+    public String autoModelReason() {
+        return "the catalogue's smallest and fastest English body: the most trials per budget";
+    }
+
+    /** Mean or first-token pooling; not a pooler, which MiniLM lacks and LoRA would leave at its random start. */
+    @Override
+    public Map<String, Object> autoSearchSpace() {
+        return Map.of("head.pooling", Map.of("type", "choice", "values", List.of("mean", "cls")));
+    }
+
     @Override
     public CleanResult read(Recipe recipe, Path file, String key) {
         DataConfig dc = recipe.data();
@@ -139,6 +158,13 @@ public final class TextModality implements Modality<TextBatch> {
                                 + " pooling" : "mean pooling needs no new layer")
                         + "; head.pooling: pooler exports exactly Hugging Face's BertForSequenceClassification"));
             }
+        }
+        if (recipe.settings(TextSettings.class).data().maxLength() == null) {
+            int positions = checkpoint.config().maxPositionEmbeddings();
+            out.add(positions < DEFAULT_MAX_LENGTH
+                    ? new Defaults.Choice("data.max_length", positions, "the model reads at most " + positions + " positions")
+                    : new Defaults.Choice("data.max_length", DEFAULT_MAX_LENGTH, "what classifiers are commonly fine-tuned"
+                            + " with; longer texts are truncated (raise it, up to " + positions + ", for long documents)"));
         }
         Strategy strategy = recipe.strategy().type();
         boolean body = strategy == Strategy.FULL || strategy == Strategy.PARTIAL || strategy == Strategy.GRADUAL_UNFREEZE;

@@ -6,7 +6,8 @@ import dev.finetune4j.recipe.TaskKeys;
 public record TextSettings(Data data) implements TaskKeys.TaskSettings {
     /**
      * @param textColumn the column (or JSON field) with the text
-     * @param maxLength tokens per example after truncation
+     * @param maxLength tokens per example after truncation ({@code null}: chosen by the run, see
+     *     {@link TextModality#choose})
      */
-    public record Data(String textColumn, int maxLength) {}
+    public record Data(String textColumn, Integer maxLength) {}
 }

@@ -41,6 +41,9 @@ public final class Study {
     private final SearchConfig config;
     private final PrintStream log;
     private Path runStore;
+    private Budget budget;
+    private double reserve;
+    private double firstTrialEstimate;
 
     public Study(Path tuneFile, List<String> overrides, PrintStream log) {
         this.tuneFile = tuneFile;
@@ -53,6 +56,32 @@ public final class Study {
     public Study trackRunsIn(Path runStoreFile) {
         this.runStore = runStoreFile;
         return this;
+    }
+
+    /**
+     * Ends the study within {@code budget}, keeping {@code reserve} seconds for what follows it: no
+     * trial starts unless it is expected to finish in time (at first {@code firstTrialEstimate}
+     * seconds, then the mean of the trials so far), and a running trial stops at its first evaluation
+     * after the time is up.
+     */
+    public Study within(Budget budget, double reserve, double firstTrialEstimate) {
+        this.budget = budget;
+        this.reserve = reserve;
+        this.firstTrialEstimate = firstTrialEstimate;
+        return this;
+    }
+
+    /** Whether another trial may start: always without a budget; with one, when the expected trial fits. */
+    static boolean mayStart(Budget budget, double reserve, double firstTrialEstimate, List<Trial> trials,
+            List<Double> finishedSeconds, int running) {
+        if (budget == null) return true;
+        double expected = finishedSeconds.isEmpty() ? firstTrialEstimate
+                : finishedSeconds.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+        // what follows retrains a trial: once trials have run, the longest of them says how long that takes
+        double kept = finishedSeconds.isEmpty() ? reserve
+                : Math.min(reserve, 1.1 * finishedSeconds.stream().mapToDouble(Double::doubleValue).max().orElseThrow());
+        // trials already running use the same cores: the new one shares them until they end
+        return budget.fits(expected * (running + 1), kept);
     }
 
     public SearchConfig config() {
@@ -76,7 +105,7 @@ public final class Study {
     public Outcome run(Path outputDir, Integer trialsOverride, TrialBackend backend, boolean trainBest) {
         Recipe base = RecipeLoader.loadTuneBase(tuneFile, overrides); // the base recipe must be valid before any trial starts
         outputDir = outputDir.toAbsolutePath().normalize();
-        int budget = trialsOverride != null ? trialsOverride : config.trials();
+        int trialBudget = trialsOverride != null ? trialsOverride : config.trials();
         Sampler sampler = config.newSampler();
         Pruner pruner = config.newPruner();
         try (StudyStore store = new StudyStore(outputDir.resolve("study.db"))) {
@@ -85,9 +114,9 @@ public final class Study {
             if (requeued > 0) log.printf("study: %d trial(s) interrupted last time will run again%n", requeued);
             long done = store.trials().stream().filter(t -> t.state() != Trial.State.WAITING).count();
             log.printf("study: %s sampler, %s pruner, %d of %d trials done, metric %s (%s); trials run %s%n",
-                    config.sampler(), config.pruner(), done, budget, config.metric(),
+                    config.sampler(), config.pruner(), done, trialBudget, config.metric(),
                     config.direction().name().toLowerCase(), backend.description());
-            StudyCoordinator coordinator = new StudyCoordinator(store, pruner, config, log);
+            StudyCoordinator coordinator = new StudyCoordinator(store, pruner, config, log, budget, reserve);
             Random rng = new Random(config.seed() * 31 + store.trials().size());
             List<CompletableFuture<Void>> running = new ArrayList<>();
             String tunePath = tuneFile.toAbsolutePath().normalize().toString();
@@ -109,10 +138,15 @@ public final class Study {
                 }
                 Trial next;
                 synchronized (store) {
+                    if (!mayStart(budget, reserve, firstTrialEstimate, store.trials(), finishedSeconds(store),
+                            running.size())) {
+                        log.printf("study: no more trials: %s, %.0f s kept for what follows%n", budget, reserve);
+                        break;
+                    }
                     next = store.startWaiting();
                     if (next == null) {
                         long started = store.trials().stream().filter(t -> t.state() != Trial.State.WAITING).count();
-                        if (started >= budget) break;
+                        if (started >= trialBudget) break;
                         Map<String, Object> params = sampler.sample(config.space(), store.trials(), config.direction(), rng);
                         if (params == null) {
                             log.println("study: the grid is exhausted");
@@ -237,6 +271,11 @@ public final class Study {
                 : config.direction().loss((Double) r.get("value")));
         rows.sort(order.thenComparingInt(r -> (Integer) r.get("number")));
         return rows;
+    }
+
+    private static List<Double> finishedSeconds(StudyStore store) {
+        return store.rows().stream().filter(r -> !"WAITING".equals(r.get("state")) && !"RUNNING".equals(r.get("state")))
+                .map(r -> (Double) r.get("seconds")).filter(java.util.Objects::nonNull).toList();
     }
 
     private static long epochsTrained(StudyStore store) {

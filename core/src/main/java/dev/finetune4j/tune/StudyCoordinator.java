@@ -13,12 +13,25 @@ public final class StudyCoordinator implements TrialCoordinator {
     private final Pruner pruner;
     private final SearchConfig config;
     private final PrintStream log;
+    private final Budget budget;
+    private final double reserve;
 
     public StudyCoordinator(StudyStore store, Pruner pruner, SearchConfig config, PrintStream log) {
+        this(store, pruner, config, log, null, 0);
+    }
+
+    /**
+     * With a budget: a trial that reports once less than {@code reserve} seconds are left stops at
+     * that evaluation, so the study overruns its share by at most one evaluation.
+     */
+    public StudyCoordinator(StudyStore store, Pruner pruner, SearchConfig config, PrintStream log, Budget budget,
+            double reserve) {
         this.store = store;
         this.pruner = pruner;
         this.config = config;
         this.log = log;
+        this.budget = budget;
+        this.reserve = reserve;
     }
 
     @Override
@@ -32,6 +45,10 @@ public final class StudyCoordinator implements TrialCoordinator {
     public boolean report(int trial, String attempt, long step, double value) {
         synchronized (store) { // one pruning decision at a time sees every value reported before it
             if (!store.report(trial, attempt, step, value)) return false;
+            if (budget != null && budget.remaining() < reserve) {
+                log.printf("trial %d: stopped after evaluation %d: the budget is spent (%s)%n", trial, step, budget);
+                return false;
+            }
             List<Trial> all = store.trials();
             Trial now = all.stream().filter(t -> t.number() == trial).findFirst().orElseThrow();
             return !pruner.prune(now, step, all, config.direction());

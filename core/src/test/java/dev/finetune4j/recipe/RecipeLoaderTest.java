@@ -61,8 +61,8 @@ class RecipeLoaderTest {
         assertThat(r.baseDir()).isEqualTo(dir.toAbsolutePath().normalize());
         assertThat(r.data()).isEqualTo(new DataConfig(dir.resolve("data/train.jsonl"), null, null, Format.AUTO,
                 "label", 0.1, 0.1, true, OnBadLine.SKIP));
-        assertThat(r.settings(TextSettings.class)).isEqualTo(new TextSettings(new TextSettings.Data("text", 128)));
-        // pooling, epochs, learning rate, class weights and patience: chosen by the run (pipeline.Defaults)
+        assertThat(r.settings(TextSettings.class)).isEqualTo(new TextSettings(new TextSettings.Data("text", null)));
+        // max_length, pooling, epochs, learning rate, class weights and patience: chosen by the run (pipeline.Defaults)
         assertThat(r.head()).isEqualTo(new HeadConfig(null, null));
         assertThat(r.strategy()).isEqualTo(StrategyConfig.of(Strategy.FULL));
         assertThat(r.train()).isEqualTo(new TrainConfig(null, null, 32, 64, null, null, null, OptimizerKind.ADAMW,
