@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 /** The {@code ft4j} command. Exit codes: 0 success, 1 internal error, 2 user error. */
 @Command(name = "ft4j", mixinStandardHelpOptions = true, versionProvider = Ft4j.Version.class,
         description = "Fine-tune pre-trained models on the JVM.",
-        subcommands = {TrainCommand.class, AutoCommand.class, TuneCommand.class, PredictCommand.class, EvalCommand.class, ServeCommand.class,
+        subcommands = {TrainCommand.class, AutoCommand.class, PlanCommand.class, TuneCommand.class, PredictCommand.class, EvalCommand.class, ServeCommand.class,
                 RunsCommand.class, DashboardCommand.class,
                 ModelsCommand.class,
                 CommandLine.HelpCommand.class})

@@ -3,6 +3,7 @@ package dev.finetune4j.cli;
 import dev.finetune4j.UserError;
 import dev.finetune4j.eval.AcrossSeeds;
 import dev.finetune4j.pipeline.FineTune;
+import dev.finetune4j.pipeline.Probe;
 import dev.finetune4j.recipe.Recipe;
 import dev.finetune4j.recipe.RecipeLoader;
 import dev.finetune4j.track.RunStore;
@@ -39,10 +40,18 @@ final class TrainCommand implements Callable<Integer> {
             + " and 95%% interval in DIR/seeds.json (default: ${DEFAULT-VALUE})")
     int seeds;
 
+    /** For {@code ft4j plan}, which runs each probe in a JVM of its own. */
+    @Option(names = "--probe", hidden = true, paramLabel = "STEPS")
+    Integer probe;
+
     @Override
     public Integer call() {
         Recipe recipe = RecipeLoader.load(recipeFile, overrides);
         Path out = output != null ? output : Path.of("runs", recipe.name());
+        if (probe != null) {
+            Probe.run(recipe, probe, out, new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+            return 0;
+        }
         if (seeds < 1) throw new UserError("--seeds must be at least 1, got " + seeds);
         if (seeds > 1) return acrossSeeds(recipe, out);
         System.out.printf("recipe %s -> %s%n", recipeFile, out);

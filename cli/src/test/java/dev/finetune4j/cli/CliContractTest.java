@@ -249,6 +249,25 @@ class CliContractTest {
     }
 
     @Test
+    void planProbesEachStrategyInItsOwnJvmAndFitsTheBatchToTheMemoryGiven() throws Exception {
+        Path plan = tmp.resolve("plan.json");
+        Result r = ft4j("plan", recipe.toString(), "--strategies", "full,lora", "--memory", "1m", "--output",
+                plan.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode p = JSON.readTree(plan.toFile());
+        for (String strategy : List.of("full", "lora")) {
+            JsonNode row = p.path(strategy);
+            // 120 mails: 96 train, batches of 8, 2 epochs
+            assertThat(row.path("total_steps").asInt()).as(strategy).isEqualTo(24);
+            assertThat(row.path("examples_per_second").asDouble()).isPositive();
+            assertThat(row.path("estimated_seconds").asDouble()).isPositive();
+            assertThat(row.path("peak_rss_mb").asLong()).isGreaterThan(1);
+            assertThat(row.path("memory_advice").asText()).as("no process fits in 1 MB").startsWith("does not fit 1m");
+        }
+        assertThat(r.out()).contains("full").contains("lora").contains("est. time");
+    }
+
+    @Test
     void userErrorsExitWithCode2AMessageAndNoStackTrace() throws Exception {
         Path bad = tmp.resolve("bad.yaml");
         Files.writeString(bad, Files.readString(recipe).replace("  epochs: 2", "  epochs: 2\n  learnig_rate: 0.1"));

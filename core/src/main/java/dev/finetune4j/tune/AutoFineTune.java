@@ -235,10 +235,26 @@ public final class AutoFineTune {
         if (known == null) {
             log.printf("auto: probe: %d training steps to measure this machine%n", PROBE_STEPS);
             int[] trainExamples = new int[1];
+            // the first step pays for warming up (allocations, kernel choice): speed is measured after it
+            long[] firstStepEnd = new long[1];
+            double[] steadyExamplesPerSecond = new double[1];
+            long[] examplesAfterFirst = new long[1];
             TrainingListener sizes = new TrainingListener() {
                 @Override
                 public void onStart(long totalSteps, int epochs, int examples) {
                     trainExamples[0] = examples;
+                }
+
+                @Override
+                public void onStep(Step step) {
+                    long now = System.nanoTime();
+                    if (step.step() == 1) {
+                        firstStepEnd[0] = now;
+                        examplesAfterFirst[0] = step.examplesSeen();
+                    } else {
+                        steadyExamplesPerSecond[0] = (step.examplesSeen() - examplesAfterFirst[0])
+                                / ((now - firstStepEnd[0]) / 1e9);
+                    }
                 }
             };
             double t0 = budget.spent();
@@ -247,7 +263,8 @@ public final class AutoFineTune {
                     .run(out.resolve("probe"), sizes);
             double wall = budget.spent() - t0;
             known = new LinkedHashMap<>();
-            known.put("train_examples_per_second", o.training().examplesPerSecond());
+            known.put("train_examples_per_second", steadyExamplesPerSecond[0] > 0 ? steadyExamplesPerSecond[0]
+                    : o.training().examplesPerSecond());
             known.put("overhead_seconds", Math.max(0, wall - o.training().trainSeconds()));
             known.put("train_examples", trainExamples[0]);
             known.put("validation_examples", o.validation() == null ? 0 : o.validation().n());
