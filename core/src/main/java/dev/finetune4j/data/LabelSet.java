@@ -41,6 +41,21 @@ public final class LabelSet {
         return new LabelSet(names, c);
     }
 
+    /**
+     * A model's labels first, in its order, then the labels of {@code examples} it does not have, sorted:
+     * fine-tuning a classifier again keeps the indices of its labels. Counts are those of the examples.
+     */
+    public static LabelSet extending(List<String> prior, List<Example> examples) {
+        if (prior.isEmpty()) return fromExamples(examples);
+        Map<String, Integer> counts = new HashMap<>();
+        for (Example e : examples) counts.merge(e.label(), 1, Integer::sum);
+        List<String> names = new ArrayList<>(prior);
+        names.addAll(sorted(counts.keySet().stream().filter(l -> !prior.contains(l)).toList()));
+        int[] c = new int[names.size()];
+        for (int i = 0; i < c.length; i++) c[i] = counts.getOrDefault(names.get(i), 0);
+        return new LabelSet(names, c);
+    }
+
     /** Labels in exactly the given index order (e.g. read back from a saved model), with counts unknown (0). */
     public static LabelSet ofNames(List<String> namesInIndexOrder) {
         if (namesInIndexOrder.stream().distinct().count() != namesInIndexOrder.size()) {

@@ -148,9 +148,21 @@ public final class FineTune {
         long started = System.currentTimeMillis();
         TensorRuntime.start(recipe.train().threads() == null ? 0 : recipe.train().threads());
         Map<String, Object> dataReport = new LinkedHashMap<>();
-        LabelledSplits data = LabelledSplits.read(recipe, modality, dataReport, log);
-
         ResolvedModelFiles files = modality.resolveModel(recipe);
+        PreviousExport previous = modality.previousExport(files);
+        LabelledSplits data = LabelledSplits.read(recipe, modality, dataReport, log,
+                previous == null ? List.of() : previous.labels());
+        Continual continual = null;
+        if (previous != null) {
+            log.printf("continual: fine-tuning %s again; its labels %s keep their head rows%n", previous.dir(),
+                    previous.labels());
+            continual = Continual.of(previous, modality, recipe.train().rehearsal(), created(outputDir));
+            data = continual.withRehearsal(data, recipe.train().rehearsal(), recipe.seed(), log);
+        } else if (recipe.train().rehearsal() > 0) {
+            throw new UserError("train.rehearsal mixes in the old training data of a model fine-tuned before, but model "
+                    + recipe.model() + " is not an ft4j export: set model to an export directory (runs/<name>/model)"
+                    + " or leave train.rehearsal out");
+        }
         List<Defaults.Choice> chosen = Defaults.choose(recipe, modality.choose(recipe, files),
                 Trainer.classCounts(data.indices(data.train()), data.labels().size()));
         recipe = Defaults.apply(recipe, chosen, log);
@@ -174,6 +186,8 @@ public final class FineTune {
             LabelledInputs<B> reference = !data.validation().isEmpty() ? validation : test; // for the forgetting measure
             float[][] before = recipe.strategy().type() == Strategy.FEATURE_EXTRACTION || reference.size() == 0 ? null
                     : run.representations(reference, tc.evalBatchSize());
+            Predictor.Scored oldTestBefore = continual == null || continual.oldTest() == null || isTrial ? null
+                    : continual.before();
 
             Fitted fitted = fit(run, trainer, train, validation, listener, isTrial ? null : checkpoints, resumeFrom,
                     outputDir, provenance);
@@ -204,6 +218,18 @@ public final class FineTune {
             metrics.put("calibration", validationProbabilities == null ? null
                     : calibration(calibrated, validationProbabilities, validation.labels(), tested, names));
             metrics.put("slices", tested == null || recipe.eval().slices().isEmpty() ? null : slices(tested, data.test()));
+            if (continual != null && !isTrial) {
+                int[] afterPredicted = null;
+                float[][] afterProbabilities = null;
+                if (oldTestBefore != null) {
+                    LabelledInputs<B> oldTest = run.inputs(continual.oldTest(), data.indices(continual.oldTest()),
+                            "old test", dataReport);
+                    afterProbabilities = calibrated.probabilities(Evaluator.probabilities(model, oldTest, tc.evalBatchSize()));
+                    afterPredicted = calibrated.decide(afterProbabilities);
+                }
+                metrics.put("continual", continual.report(names, tc.rehearsal(), oldTestBefore, afterPredicted,
+                        afterProbabilities, log));
+            }
             metrics.put("forgetting", before == null ? null
                     : forgetting(before, run.representations(reference, tc.evalBatchSize()), data));
             metrics.put("reproducibility", Reproducibility.of(fitted.result().intraOpThreads()));
@@ -214,6 +240,7 @@ public final class FineTune {
                 exportInfo.put("base_model", recipe.model());
                 if (!calibrated.isIdentity()) exportInfo.put("calibration", calibrated.toMap(names));
                 exportInfo.put("metrics", ModelCard.headline(testReport, validationReport));
+                exportInfo.put("recipe", recipe.portable());
                 exportInfo.put("provenance", provenance);
                 export(run, outputDir.resolve("model"), exportInfo, metrics, provenance);
             }
@@ -346,6 +373,15 @@ public final class FineTune {
         return new Trainer(TrainerOptions.of(tc, recipe.seed(), classWeights,
                 recipe.strategy() instanceof StrategyConfig.GradualUnfreeze gradual
                         ? new Trainer.GradualUnfreezing(gradual.unfreezeEverySteps()) : null));
+    }
+
+    /** The output directory, made if need be. */
+    private static Path created(Path outputDir) {
+        try {
+            return Files.createDirectories(outputDir);
+        } catch (java.io.IOException e) {
+            throw AtomicFiles.writeFailed(outputDir, e);
+        }
     }
 
     /** The checkpoint to resume from, or null to start afresh. */

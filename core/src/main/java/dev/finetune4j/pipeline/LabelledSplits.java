@@ -20,12 +20,18 @@ import java.util.Map;
 public record LabelledSplits(List<Example> train, List<Example> validation, List<Example> test, LabelSet labels) {
     /** Reads, cleans and splits; each file's cleaning report goes into {@code report} under its key. */
     public static LabelledSplits read(Recipe recipe, Modality<?> modality, Map<String, Object> report, PrintStream log) {
+        return read(recipe, modality, report, log, List.of());
+    }
+
+    /** As {@link #read(Recipe, Modality, Map, PrintStream)}, the labels after {@code priorLabels} (a model's, kept in its order). */
+    public static LabelledSplits read(Recipe recipe, Modality<?> modality, Map<String, Object> report, PrintStream log,
+            List<String> priorLabels) {
         DataConfig dc = recipe.data();
         List<Example> trainFile = clean(recipe, modality, dc.train(), "data.train", report, log);
         List<Example> validationFile = dc.validation() == null ? null
                 : clean(recipe, modality, dc.validation(), "data.validation", report, log);
         List<Example> testFile = dc.test() == null ? null : clean(recipe, modality, dc.test(), "data.test", report, log);
-        LabelSet labels = LabelSet.fromExamples(trainFile);
+        LabelSet labels = LabelSet.extending(priorLabels, trainFile);
         labels.requireAtLeastTwo("data.train " + dc.train());
         Split split = StratifiedSplit.split(trainFile, validationFile == null ? dc.validationFraction() : 0,
                 testFile == null ? dc.testFraction() : 0, recipe.seed());

@@ -47,6 +47,14 @@ public interface Modality<B> extends TaskKeys {
         return List.of();
     }
 
+    /**
+     * The ft4j export that the recipe's model is, when it is one (continual fine-tuning: its head is
+     * kept for its labels), else null. None by default.
+     */
+    default PreviousExport previousExport(ResolvedModelFiles files) {
+        return null;
+    }
+
     /** The body {@code ft4j auto} fine-tunes when none is given: a catalogue id. */
     default String autoModel() {
         throw new dev.finetune4j.UserError("task " + task() + " has no default body for ft4j auto: pass --model");

@@ -45,6 +45,23 @@ public record Recipe(
         return type.cast(settings);
     }
 
+    /**
+     * The resolved recipe with its files as absolute paths, so that it runs from wherever it is
+     * written (a tuning study's best recipe, the recipe an export records).
+     */
+    @SuppressWarnings("unchecked")
+    public Map<String, Object> portable() {
+        Map<String, Object> m = new java.util.LinkedHashMap<>(resolved());
+        Map<String, Object> d = new java.util.LinkedHashMap<>((Map<String, Object>) m.get("data"));
+        d.put("train", data.train().toString());
+        if (data.validation() != null) d.put("validation", data.validation().toString());
+        if (data.test() != null) d.put("test", data.test().toString());
+        m.put("data", d);
+        Path modelPath = baseDir.resolve(model);
+        if (java.nio.file.Files.exists(modelPath)) m.put("model", modelPath.toAbsolutePath().normalize().toString());
+        return m;
+    }
+
     private static Path notNullBase(Path baseDir) {
         return Checks.notNull(baseDir, "baseDir");
     }

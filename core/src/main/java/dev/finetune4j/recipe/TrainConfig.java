@@ -16,6 +16,8 @@ import java.util.List;
  * @param evalEverySteps {@code null}: evaluate at the end of every epoch
  * @param earlyStopping {@code null} when disabled
  * @param threads {@code null}: all cores
+ * @param rehearsal fine-tuning an ft4j export again: the share of its old training examples mixed into
+ *     the new training split (0: none), against forgetting what it learnt
  * @param layerwiseLrDecay {@code null}: off; else the learning rate shrinks by this factor per
  *     layer below the head (discriminative learning rates)
  * @param classWeights how classes are weighted in the loss
@@ -78,9 +80,11 @@ public record TrainConfig(
         Double hiddenDropout,
         Integer evalEverySteps,
         @JsonSerialize(nullsUsing = RecipeBinding.FalseForNull.class) EarlyStopping earlyStopping,
-        Integer threads) {
+        Integer threads,
+        double rehearsal) {
 
     public TrainConfig {
+        Checks.check(rehearsal >= 0 && rehearsal <= 1, "train.rehearsal must be in [0, 1], got " + rehearsal);
         Checks.atLeast(epochs, 1, "train.epochs");
         Checks.atLeast(maxSteps, 1, "train.max_steps");
         Checks.atLeast(batchSize, 1, "train.batch_size");

@@ -18,6 +18,7 @@ import dev.finetune4j.model.io.ModelCatalog;
 import dev.finetune4j.model.io.ModelSource;
 import dev.finetune4j.model.io.ResolvedModelFiles;
 import dev.finetune4j.pipeline.Defaults;
+import dev.finetune4j.pipeline.PreviousExport;
 import dev.finetune4j.pipeline.Modality;
 import dev.finetune4j.pipeline.Predictor;
 import dev.finetune4j.recipe.DataConfig;
@@ -91,6 +92,13 @@ public final class TextModality implements Modality<TextBatch> {
     static final int DEFAULT_MAX_LENGTH = 128;
 
     @Override
+    public PreviousExport previousExport(ResolvedModelFiles files) {
+        if (files.kind() != ResolvedModelFiles.Kind.HF_DIR || files.configJson() == null) return null;
+        PreviousExport p = PreviousExport.in(files.configJson().getParent());
+        return p != null && TASK.equals(p.info().path("task").asText()) ? p : null;
+    }
+
+    @Override
     public String autoModel() {
         return "all-minilm-l6-v2";
     }
@@ -146,7 +154,18 @@ public final class TextModality implements Modality<TextBatch> {
         chosenFrom = checkpoint;
         chosenFiles = files;
         List<Defaults.Choice> out = new ArrayList<>();
-        if (recipe.head().pooling() == null) {
+        PreviousExport previous = previousExport(files);
+        if (previous != null) {
+            String where = "as " + previous.dir() + " was fine-tuned";
+            if (recipe.head().pooling() == null) {
+                out.add(new Defaults.Choice("head.pooling", Pooling.parse(previous.info().path("pooling").asText("pooler")),
+                        where));
+            }
+            if (recipe.settings(TextSettings.class).data().maxLength() == null && previous.info().has("max_length")) {
+                out.add(new Defaults.Choice("data.max_length", previous.info().get("max_length").asInt(), where));
+            }
+        }
+        if (recipe.head().pooling() == null && previous == null) {
             Optional<String> catalogue = ModelCatalog.lookup(recipe.model()).map(ModelCatalog.Entry::pooling);
             if (checkpoint.weights().containsKey("pooler.dense.weight")) {
                 out.add(new Defaults.Choice("head.pooling", Pooling.POOLER,
@@ -159,7 +178,8 @@ public final class TextModality implements Modality<TextBatch> {
                         + "; head.pooling: pooler exports exactly Hugging Face's BertForSequenceClassification"));
             }
         }
-        if (recipe.settings(TextSettings.class).data().maxLength() == null) {
+        if (recipe.settings(TextSettings.class).data().maxLength() == null
+                && out.stream().noneMatch(c -> c.key().equals("data.max_length"))) {
             int positions = checkpoint.config().maxPositionEmbeddings();
             out.add(positions < DEFAULT_MAX_LENGTH
                     ? new Defaults.Choice("data.max_length", positions, "the model reads at most " + positions + " positions")
@@ -195,10 +215,12 @@ public final class TextModality implements Modality<TextBatch> {
                     + positions);
         }
         TextEncoder encoder = TextEncoder.load(files.tokenizerJson(), maxLength);
+        PreviousExport previous = previousExport(files);
         try {
             BertForSequenceClassification model = BertForSequenceClassification.fromPretrained(manager,
                     checkpoint.config(), checkpoint.weights(), files.description(), recipe.head().pooling(),
-                    recipe.head().dropout(), recipe.train().hiddenDropout(), labels, recipe.seed());
+                    recipe.head().dropout(), recipe.train().hiddenDropout(), labels, recipe.seed(),
+                    previous == null ? List.of() : previous.labels());
             model.notes().forEach(n -> log.println("note: " + n));
             return new TextRun(model, encoder, files, (String) modelProvenance.get("tokenizer_sha256"), log);
         } catch (RuntimeException e) {

@@ -183,7 +183,7 @@ public final class Study {
             Recipe bestRecipe = recipeFor((Map<String, Object>) best.get("params"));
             AtomicFiles.writeString(outputDir.resolve("best-recipe.yaml"), "# trial " + best.get("number") + " of "
                     + tuneFile + ": " + config.metric() + " = " + best.get("value") + "\n"
-                    + RecipeLoader.toYaml(portable(bestRecipe)));
+                    + RecipeLoader.toYaml(bestRecipe.portable()));
             if (trainBest) {
                 log.printf("study: training the best trial (%s) in full into %s%n", best.get("number"), outputDir.resolve("best"));
                 AtomicFiles.deleteRecursively(outputDir.resolve("best"));
@@ -233,20 +233,6 @@ public final class Study {
 
     private Recipe recipeFor(Map<String, Object> params) {
         return TrialTask.recipe(tuneFile, overrides, params);
-    }
-
-    /** The resolved recipe with its files as absolute paths, so that it runs from wherever it is written. */
-    @SuppressWarnings("unchecked")
-    static Map<String, Object> portable(Recipe recipe) {
-        Map<String, Object> m = new LinkedHashMap<>(recipe.resolved());
-        Map<String, Object> data = new LinkedHashMap<>((Map<String, Object>) m.get("data"));
-        data.put("train", recipe.data().train().toString());
-        if (recipe.data().validation() != null) data.put("validation", recipe.data().validation().toString());
-        if (recipe.data().test() != null) data.put("test", recipe.data().test().toString());
-        m.put("data", data);
-        Path model = recipe.baseDir().resolve(recipe.model());
-        if (Files.exists(model)) m.put("model", model.toAbsolutePath().normalize().toString());
-        return m;
     }
 
     private String fingerprint() {

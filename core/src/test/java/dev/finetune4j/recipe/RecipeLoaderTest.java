@@ -68,7 +68,7 @@ class RecipeLoaderTest {
         assertThat(r.train()).isEqualTo(new TrainConfig(null, null, 32, 64, null, null, null, OptimizerKind.ADAMW,
                 List.of(0.9, 0.999), 1e-8, null, false, 0.0, 0.99, false, 0.01, 1, null, Sampler.SHUFFLE,
                 null, 2, OnNonFinite.STOP, 0.0, 0.0, 0.0, 0.1, Schedule.LINEAR, null, 1, 1.0, null, null,
-                new EarlyStopping("macro_f1", null, 0.0), null));
+                new EarlyStopping("macro_f1", null, 0.0), null, 0.0));
         assertThat(r.train().earlyStopping().higherIsBetter()).isTrue();
     }
 

@@ -50,6 +50,17 @@ public final class BertForSequenceClassification extends Classifier<TextBatch> {
     public static BertForSequenceClassification fromPretrained(NDManager manager, BertConfig config,
             Map<String, HostTensor> weights, String source, Pooling pooling, Double classifierDropout,
             Double bodyDropout, List<String> labels, long seed) {
+        return fromPretrained(manager, config, weights, source, pooling, classifierDropout, bodyDropout, labels, seed,
+                List.of());
+    }
+
+    /**
+     * As above, but a fine-tuned classifier's head ({@code classifier.*} for {@code priorLabels}) is
+     * kept: each of those labels keeps its row, labels it lacks start at random.
+     */
+    public static BertForSequenceClassification fromPretrained(NDManager manager, BertConfig config,
+            Map<String, HostTensor> weights, String source, Pooling pooling, Double classifierDropout,
+            Double bodyDropout, List<String> labels, long seed, List<String> priorLabels) {
         List<String> notes = new ArrayList<>();
         boolean hasPooler = weights.containsKey("pooler.dense.weight");
         BertWeights.check(config, weights, source);
@@ -66,8 +77,32 @@ public final class BertForSequenceClassification extends Classifier<TextBatch> {
                 fresh.add(BODY_PREFIX + "pooler.dense.bias");
                 notes.add("the checkpoint has no pooler weights: bert.pooler.dense was newly initialised");
             }
-            params.putNormal(HEAD + ".weight", new long[] {labels.size(), config.hiddenSize()}, INITIALIZER_RANGE, rng);
-            params.putZeros(HEAD + ".bias", new long[] {labels.size()});
+            int hidden = config.hiddenSize();
+            float[] w = new float[labels.size() * hidden];
+            for (int i = 0; i < w.length; i++) w[i] = (float) (rng.nextGaussian() * INITIALIZER_RANGE);
+            float[] b = new float[labels.size()];
+            HostTensor priorW = weights.get(HEAD + ".weight");
+            HostTensor priorB = weights.get(HEAD + ".bias");
+            if (!priorLabels.isEmpty()) {
+                if (priorW == null || priorB == null || priorW.shape()[0] != priorLabels.size() || priorW.shape()[1] != hidden) {
+                    throw new UserError(source + ": its config.json names " + priorLabels.size() + " labels but "
+                            + "classifier.weight is " + (priorW == null ? "missing" : priorW.shapeString())
+                            + " — re-export the model");
+                }
+                List<String> kept = new ArrayList<>();
+                for (int i = 0; i < labels.size(); i++) {
+                    int j = priorLabels.indexOf(labels.get(i));
+                    if (j < 0) continue;
+                    System.arraycopy(priorW.data(), j * hidden, w, i * hidden, hidden);
+                    b[i] = priorB.data()[j];
+                    kept.add(labels.get(i));
+                }
+                List<String> added = labels.stream().filter(l -> !priorLabels.contains(l)).toList();
+                notes.add("kept the head rows of " + kept + " from the fine-tuned model"
+                        + (added.isEmpty() ? "" : "; new labels " + added + " start at random"));
+            }
+            params.put(HEAD + ".weight", new HostTensor(new long[] {labels.size(), hidden}, w));
+            params.put(HEAD + ".bias", new HostTensor(new long[] {labels.size()}, b));
             fresh.add(HEAD + ".weight");
             fresh.add(HEAD + ".bias");
             return of(config, params, pooling, classifierDropout, bodyDropout, labels, fresh, notes);
