@@ -19,6 +19,10 @@ final class AutoCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, paramLabel = "FILE", description = "labelled data (JSONL, CSV or TSV)")
     Path data;
 
+    @Option(names = "--test", paramLabel = "FILE", description = "held-out labelled data to test on (default: a"
+            + " tenth of --data, stratified)")
+    Path test;
+
     @Option(names = "--budget", required = true, paramLabel = "TIME", description = "wall-clock budget: 20m, 90s, 1h30m")
     String budget;
 
@@ -34,7 +38,7 @@ final class AutoCommand implements Callable<Integer> {
         String stem = data.getFileName().toString().replaceFirst("\\.[^.]+$", "");
         Path out = output != null ? output : Path.of("runs", stem + "-auto");
         System.out.printf("auto %s on %s, budget %s -> %s%n", task, data, budget, out);
-        new AutoFineTune(task, data, model, seconds, System.out).run(out);
+        new AutoFineTune(task, data, model, seconds, System.out).testingOn(test).run(out);
         System.out.printf("wrote %s, %s, %s%n", out.resolve("model"), out.resolve("best-recipe.yaml"),
                 out.resolve("auto.json"));
         return 0;

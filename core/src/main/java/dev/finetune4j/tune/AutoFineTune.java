@@ -87,6 +87,7 @@ public final class AutoFineTune {
 
     private final String task;
     private final Path data;
+    private Path test;
     private final String model;
     private final double budgetSeconds;
     private final PrintStream log;
@@ -104,6 +105,12 @@ public final class AutoFineTune {
         this.budgetSeconds = budgetSeconds;
         this.log = log;
         this.clock = clock;
+    }
+
+    /** Evaluates on this file instead of a test split drawn from the data (data.test). */
+    public AutoFineTune testingOn(Path testFile) {
+        this.test = testFile == null ? null : testFile.toAbsolutePath().normalize();
+        return this;
     }
 
     public Outcome run(Path out) {
@@ -220,7 +227,10 @@ public final class AutoFineTune {
         Path asPath = data.getParent() == null ? null : data.getParent().resolve(body);
         recipe.put("model", asPath != null && Files.exists(asPath) ? asPath.toString() : body);
         recipe.put("seed", 42);
-        recipe.put("data", Map.of("train", data.toString()));
+        Map<String, Object> files = new LinkedHashMap<>();
+        files.put("train", data.toString());
+        if (test != null) files.put("test", test.toString());
+        recipe.put("data", files);
         recipe.put("strategy", Map.of("type", "full"));
         recipe.put("eval", Map.of("hardest_examples", 0));
         Path file = out.resolve("base.yaml");
