@@ -54,6 +54,7 @@ public final class PredictionServer implements AutoCloseable {
     private final byte[] tokenDigest;
     private final Javalin app;
     private final AtomicBoolean closing = new AtomicBoolean();
+    private final PredictionWindow window = new PredictionWindow(PredictionWindow.DEFAULT_SIZE);
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     private PredictionServer(ServeConfig config, Function<List<String>, List<Prediction>> predictor,
@@ -62,7 +63,11 @@ public final class PredictionServer implements AutoCloseable {
         this.modelInfo = modelInfo;
         this.model = model;
         this.tokenDigest = config.token() == null ? null : sha256(config.token());
-        this.batcher = new MicroBatcher(predictor, config.maxBatch(), config.maxWaitMs(), config.maxQueue());
+        this.batcher = new MicroBatcher(texts -> {
+            List<Prediction> out = predictor.apply(texts);
+            window.record(out);
+            return out;
+        }, config.maxBatch(), config.maxWaitMs(), config.maxQueue());
         this.app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
@@ -315,6 +320,7 @@ public final class PredictionServer implements AutoCloseable {
         m.put("failed_batches", s.failedBatches());
         m.put("max_batch", config.maxBatch());
         m.put("max_wait_ms", config.maxWaitMs());
+        m.put("window", window.snapshot());
         return m;
     }
 

@@ -9,7 +9,6 @@ import dev.finetune4j.serve.ModelInfo;
 import dev.finetune4j.serve.PredictionServer;
 import dev.finetune4j.serve.ServeConfig;
 import dev.finetune4j.testing.TinyRun;
-import dev.finetune4j.text.TextClassifier;
 import java.io.ByteArrayInputStream;
 import java.net.ConnectException;
 import java.net.URI;
@@ -40,7 +39,8 @@ class ServeTest {
 
     static Path model;
     static List<String> mails;
-    static TextClassifier reference;
+    /** The export as predict loads it (with its calibration and threshold): what the server must answer. */
+    static Predictor reference;
 
     @BeforeAll
     static void trainOnce() throws Exception {
@@ -65,7 +65,7 @@ class ServeTest {
         model = out.resolve("model");
         mails = new ArrayList<>();
         for (String line : Files.readAllLines(tmp.resolve("mails.jsonl"))) mails.add(JSON.readTree(line).path("text").asText());
-        reference = TextClassifier.load(model);
+        reference = dev.finetune4j.pipeline.Modalities.load(model);
     }
 
     @AfterAll
@@ -98,7 +98,8 @@ class ServeTest {
 
     /** Labels equal and every score within 1e-5 of what the classifier itself says, in order. */
     static void assertSamePredictions(JsonNode predictions, List<String> texts) {
-        List<Predictor.Prediction> expected = reference.predictTexts(texts);
+        List<Predictor.Prediction> expected = reference.predict(
+                texts.stream().map(t -> new dev.finetune4j.data.Example(t, null, 0)).toList());
         assertThat(predictions.size()).isEqualTo(texts.size());
         for (int i = 0; i < texts.size(); i++) {
             JsonNode p = predictions.get(i);
@@ -172,6 +173,14 @@ class ServeTest {
             assertThat(stats.path("largest_batch").asInt()).isGreaterThan(1);
             assertThat(stats.path("texts").asLong()).isEqualTo(32);
             assertThat(stats.path("requests").asLong()).isEqualTo(32);
+            JsonNode window = stats.path("window");
+            assertThat(window.path("n").asInt()).as("the sliding window holds every prediction so far").isEqualTo(32);
+            double shares = 0;
+            for (JsonNode share : window.path("labels")) shares += share.asDouble();
+            assertThat(shares).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-9));
+            assertThat(window.path("confidence").path("mean").asDouble()).isBetween(0.5, 1.0);
+            assertThat(window.path("confidence").path("p10").asDouble())
+                    .isLessThanOrEqualTo(window.path("confidence").path("p50").asDouble());
         }
         try (PredictionServer s = PredictionServer.start(config().withBatching(1, 200))) {
             assertThat(concurrentSingles(s, 32)).as("--max-batch 1: one batch per text").isEqualTo(32);
@@ -267,7 +276,7 @@ class ServeTest {
 
     @Test
     void closingWhileRequestsAreInFlightLetsThemFinish() throws Exception {
-        TextClassifier classifier = TextClassifier.load(model);
+        Predictor classifier = dev.finetune4j.pipeline.Modalities.load(model);
         AtomicBoolean modelClosed = new AtomicBoolean();
         PredictionServer s = PredictionServer.start(config(), texts -> {
             try {
@@ -276,7 +285,7 @@ class ServeTest {
                 Thread.currentThread().interrupt();
             }
             assertThat(modelClosed).isFalse();
-            return classifier.predictTexts(texts);
+            return classifier.predict(texts.stream().map(t -> new dev.finetune4j.data.Example(t, null, 0)).toList());
         }, ModelInfo.of(model, classifier.describe()), () -> {
             modelClosed.set(true);
             classifier.close();

@@ -63,10 +63,19 @@ public final class ModelCard {
             values.add(metric("accuracy", "accuracy", evaluated.get("accuracy"), null));
             values.add(metric("f1", "macro F1", evaluated.get("macro_f1"), "macro"));
             values.add(metric("f1", "weighted F1", evaluated.get("weighted_f1"), "weighted"));
-            results.add(Map.of("task", Map.of("type", recipe.task()),
-                    "dataset", Map.of("name", dataset, "type", dataset, "split", test != null ? "test" : "validation"),
-                    "metrics", values));
-            front.put("model-index", List.of(Map.of("name", recipe.name(), "results", results)));
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("task", Map.of("type", recipe.task()));
+            Map<String, Object> set = new LinkedHashMap<>();
+            set.put("name", dataset);
+            set.put("type", dataset);
+            set.put("split", test != null ? "test" : "validation");
+            result.put("dataset", set);
+            result.put("metrics", values);
+            results.add(result);
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("name", recipe.name());
+            entry.put("results", results);
+            front.put("model-index", List.of(entry));
         }
 
         StringBuilder md = new StringBuilder();
