@@ -250,7 +250,9 @@ public final class Trainer {
                 params.copyFrom(resumeFrom.weights());
                 optimizer.setGroups(parameterGroups(model, options));
                 optimizer.restore(resumeFrom.moments(), s.parameterSteps(), s.optimizerSteps());
-                stopper.restore(s.bestMetric(), s.bestStep(), s.evaluationsWithoutImprovement());
+                stopper.restore(s.bestMetric(), s.evaluations().stream().filter(e -> e.step() == s.bestStep())
+                        .map(e -> e.report().loss()).filter(java.util.Objects::nonNull).findFirst().orElse(Double.NaN),
+                        s.bestStep(), s.evaluationsWithoutImprovement());
                 p.bestWeights = resumeFrom.best();
             }
             // A partly done epoch is finished even when the step budget is spent (its loss, its evaluation).
@@ -535,7 +537,8 @@ public final class Trainer {
             List<String> labels, EarlyStopping stopper, long step, int epoch) {
         ClassificationReport report = Evaluator.evaluate(model, validation, labels, options.evalBatchSize());
         double value = options.metric().value(report);
-        EarlyStopping.Decision d = stopper.update(value, step);
+        EarlyStopping.Decision d = stopper.update(value, report.loss() == null || options.metric() == Metric.LOSS
+                ? Double.NaN : report.loss(), step);
         return new TrainingListener.Evaluation(step, epoch, report, options.metric().key(), value, d == EarlyStopping.Decision.IMPROVED,
                 d == EarlyStopping.Decision.STOP);
     }
