@@ -60,10 +60,12 @@ public final class Diagnostics {
             int epochs = result.epochsStarted();
             advice = "set train.epochs to " + (epochs + Math.max(2, epochs / 2));
         }
+        String how = last.metric() == before.metric()
+                ? String.format(Locale.ROOT, "%.4f held and the validation loss fell at the last evaluation", last.metric())
+                : String.format(Locale.ROOT, "%.4f -> %.4f at the last evaluation", before.metric(), last.metric());
         return Optional.of(new Finding("still_improving", String.format(Locale.ROOT,
-                "validation %s was still improving when training ended (%.4f -> %.4f at the last evaluation,"
-                        + " step %d): train longer: %s", last.metricName(), before.metric(), last.metric(), last.step(),
-                advice)));
+                "validation %s was still improving when training ended (%s, step %d): train longer: %s",
+                last.metricName(), how, last.step(), advice)));
     }
 
     /**
