@@ -1,0 +1,173 @@
+package dev.finetune4j.model.mobilenet;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.nn.pooling.Pool;
+import dev.finetune4j.model.Body;
+import dev.finetune4j.model.LoraHook;
+import dev.finetune4j.model.Module;
+import dev.finetune4j.model.ParameterStore;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * MobileNetV2 (Sandler et al. 2018) as torchvision builds it, under torchvision's state-dict keys:
+ * {@code features.0} the stem (3x3 convolution, stride 2), {@code features.1..17} the inverted
+ * residual blocks (1x1 expansion, 3x3 depthwise, 1x1 projection; a residual connection where the
+ * shape allows), {@code features.18} the last 1x1 convolution, then global average pooling. Every
+ * convolution but the projections is followed by BatchNorm and ReLU6.
+ *
+ * <p>{@link Config#keras} builds it as keras.applications does, for weights converted from Keras:
+ * BatchNorm eps 1e-3, and stride-2 convolutions padded on the right and bottom only (Keras pads
+ * "same" asymmetrically, torchvision symmetrically: on those weights the difference is not small).
+ */
+public final class MobileNetV2 implements Body<NDArray> {
+    /** (expansion t, channels c, repeats n, first stride s) per stage, as in the paper and torchvision. */
+    static final int[][] SETTING = {{1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2}, {6, 96, 3, 1},
+            {6, 160, 3, 2}, {6, 320, 1, 1}};
+    /** DJL's momentum is the weight of the old running value: torch's momentum 0.1. */
+    static final float MOMENTUM = 0.9f;
+
+    /**
+     * @param widthMult channel multiplier (torchvision's width_mult)
+     * @param eps BatchNorm epsilon (torchvision 1e-5, Keras 1e-3)
+     * @param kerasPadding pad stride-2 convolutions right and bottom only, as Keras does
+     */
+    public record Config(double widthMult, double eps, boolean kerasPadding) {
+        public static Config torchvision(double widthMult) {
+            return new Config(widthMult, 1e-5, false);
+        }
+
+        public static Config keras() {
+            return new Config(1.0, 1e-3, true);
+        }
+    }
+
+    /** One convolution of the network and the BatchNorm after it (null for none). */
+    private record Conv(String key, int in, int out, int kernel, int stride, int groups, String norm, boolean relu6) {}
+
+    /** One inverted residual block: its convolutions in order, and whether its input is added back. */
+    private record Block(List<Conv> convs, boolean residual) {}
+
+    private final Config config;
+    private final ParameterStore params;
+    private final Conv stem;
+    private final List<Block> blocks = new ArrayList<>();
+    private final Conv last;
+    private final int lastChannels;
+    private final List<Module> modules = new ArrayList<>();
+
+    public MobileNetV2(Config config, ParameterStore params) {
+        this.config = config;
+        this.params = params;
+        int in = divisible(32 * config.widthMult());
+        lastChannels = divisible(1280 * Math.max(1.0, config.widthMult()));
+        stem = new Conv("features.0.0", 3, in, 3, 2, 1, "features.0.1", true);
+        declare(stem, Module.BELOW);
+        int index = 1;
+        for (int[] s : SETTING) {
+            int out = divisible(s[1] * config.widthMult());
+            for (int r = 0; r < s[2]; r++) {
+                int stride = r == 0 ? s[3] : 1;
+                int hidden = (int) Math.round(in * (double) s[0]);
+                String f = "features." + index + ".conv.";
+                List<Conv> convs = new ArrayList<>();
+                if (s[0] != 1) {
+                    convs.add(new Conv(f + "0.0", in, hidden, 1, 1, 1, f + "0.1", true));
+                    convs.add(new Conv(f + "1.0", hidden, hidden, 3, stride, hidden, f + "1.1", true));
+                    convs.add(new Conv(f + "2", hidden, out, 1, 1, 1, f + "3", false));
+                } else {
+                    convs.add(new Conv(f + "0.0", hidden, hidden, 3, stride, hidden, f + "0.1", true));
+                    convs.add(new Conv(f + "1", hidden, out, 1, 1, 1, f + "2", false));
+                }
+                Block b = new Block(convs, stride == 1 && in == out);
+                blocks.add(b);
+                for (Conv c : convs) declare(c, index - 1);
+                in = out;
+                index++;
+            }
+        }
+        last = new Conv("features." + index + ".0", in, lastChannels, 1, 1, 1, "features." + index + ".1", true);
+        declare(last, blocks.size());
+    }
+
+    /** torchvision's _make_divisible: to a multiple of 8, never more than 10 % below. */
+    static int divisible(double v) {
+        int d = Math.max(8, (int) (v + 4) / 8 * 8);
+        return d < 0.9 * v ? d + 8 : d;
+    }
+
+    private void declare(Conv c, int block) {
+        Map<String, long[]> w = new LinkedHashMap<>();
+        w.put("weight", new long[] {c.out(), c.in() / c.groups(), c.kernel(), c.kernel()});
+        modules.add(Module.of(c.key(), Module.Kind.CONVOLUTION, block, w));
+        if (c.norm() != null) {
+            Map<String, long[]> p = new LinkedHashMap<>();
+            p.put("weight", new long[] {c.out()});
+            p.put("bias", new long[] {c.out()});
+            Map<String, long[]> b = new LinkedHashMap<>();
+            b.put("running_mean", new long[] {c.out()});
+            b.put("running_var", new long[] {c.out()});
+            modules.add(new Module(c.norm(), Module.Kind.NORM, block, p, b));
+        }
+    }
+
+    @Override
+    public List<Module> modules() {
+        return modules;
+    }
+
+    /** The 17 inverted residual blocks and the last convolution. */
+    @Override
+    public int blocks() {
+        return blocks.size() + 1;
+    }
+
+    /** Images [batch, 3, h, w], normalised as the weights expect, to [batch, last channels]. */
+    @Override
+    public NDArray features(NDManager step, NDArray images, boolean training) {
+        NDArray x = apply(stem, images, training);
+        for (Block b : blocks) {
+            NDArray y = x;
+            for (Conv c : b.convs()) y = apply(c, y, training);
+            x = b.residual() ? x.add(y) : y;
+        }
+        x = apply(last, x, training);
+        return Pool.globalAvgPool2d(x);
+    }
+
+    private NDArray apply(Conv c, NDArray x, boolean training) {
+        int pad = (c.kernel() - 1) / 2;
+        Shape padding = new Shape(pad, pad);
+        if (config.kerasPadding() && c.stride() == 2) {
+            x = x.pad(new Shape(0, 1, 0, 1), 0); // last dimension first: right, then bottom
+            padding = new Shape(0, 0);
+        }
+        NDArray y = Conv2d.conv2d(x, params.get(c.key() + ".weight"), null, new Shape(c.stride(), c.stride()), padding,
+                new Shape(1, 1), c.groups()).singletonOrThrow();
+        if (c.norm() != null) {
+            y = BatchNorm.batchNorm(y, params.get(c.norm() + ".running_mean"), params.get(c.norm() + ".running_var"),
+                    params.get(c.norm() + ".weight"), params.get(c.norm() + ".bias"), 1, MOMENTUM, (float) config.eps(),
+                    training).singletonOrThrow();
+        }
+        return c.relu6() ? y.clip(0, 6) : y;
+    }
+
+    @Override
+    public long featureSize() {
+        return lastChannels;
+    }
+
+    @Override
+    public LoraHook lora() {
+        return null;
+    }
+
+    @Override
+    public void setLora(LoraHook hook) {}
+}

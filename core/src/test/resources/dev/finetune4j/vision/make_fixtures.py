@@ -1,0 +1,53 @@
+# Tiny random-init torchvision models with their outputs, for finetune4j's parity tests.
+# Run with Debian's python3-torchvision (0.14.1):  /usr/bin/python3 make_fixtures.py
+# BatchNorm statistics and affine parameters are randomised too: at their defaults (mean 0, var 1,
+# weight 1, bias 0) eval-mode BatchNorm is nearly the identity and hides mapping bugs.
+import json
+import struct
+
+import torch
+import torchvision
+
+
+def write_safetensors(path, tensors):
+    header, blobs, offset = {}, [], 0
+    for name, t in tensors.items():
+        t = t.detach().contiguous().to(torch.float32)
+        data = t.numpy().tobytes()
+        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    head = json.dumps(header, separators=(",", ":")).encode()
+    head += b" " * ((8 - len(head) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(head)))
+        f.write(head)
+        for b in blobs:
+            f.write(b)
+
+
+def randomise_batchnorm(model, g):
+    for m in model.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            with torch.no_grad():
+                m.running_mean.copy_(torch.randn(m.num_features, generator=g) * 0.5)
+                m.running_var.copy_(torch.rand(m.num_features, generator=g) * 1.5 + 0.5)
+                m.weight.copy_(torch.rand(m.num_features, generator=g) + 0.5)
+                m.bias.copy_(torch.randn(m.num_features, generator=g) * 0.2)
+
+
+def fixture(name, model, size, g):
+    randomise_batchnorm(model, g)
+    model.eval()
+    x = torch.rand(2, 3, size, size, generator=g)
+    with torch.no_grad():
+        logits = model(x)
+    weights = {k: v for k, v in model.state_dict().items() if not k.endswith("num_batches_tracked")}
+    write_safetensors(name + ".safetensors", weights)
+    write_safetensors(name + "-io.safetensors", {"input": x, "logits": logits})
+    print(name, sum(v.numel() for v in weights.values()), "values; logits", tuple(logits.shape))
+
+
+g = torch.Generator().manual_seed(0)
+torch.manual_seed(0)
+fixture("mobilenet_v2-tiny", torchvision.models.mobilenet_v2(num_classes=3, width_mult=0.25), 32, g)
