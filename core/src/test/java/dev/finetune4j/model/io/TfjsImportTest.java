@@ -119,6 +119,63 @@ class TfjsImportTest {
                 .as("nsfwjs kept blocks up to 10 frozen").isFalse();
     }
 
+    @Test
+    void nsfwjsMobileNetV2GivesTheFeaturesAndProbabilitiesThatTfjsGives() throws Exception {
+        Path cache = ModelCatalog.Locations.fromEnvironment().cacheRoot();
+        boolean canFetch = NSFWJS.isCached(cache) || onPath("npm");
+        if (!canFetch && System.getenv("CI") != null) throw new AssertionError("npm is needed to fetch nsfwjs in CI");
+        assumeTrue(canFetch, "nsfwjs is not cached and npm is not on the PATH");
+        TfjsLayersModel model = TfjsLayersModel.read(NSFWJS.fetch(cache, System.out).resolve("dist/models/mobilenet_v2"));
+        KerasToTorchvision.Mapped mapped = KerasToTorchvision.mobileNetV2(model.weights(), "nsfwjs");
+        JsonNode reference = JSON.readTree(getClass().getResource("/dev/finetune4j/vision/nsfwjs-mobilenet_v2-tfjs.json"));
+
+        int side = 224;
+        float[] nchw = new float[3 * side * side];
+        for (int y = 0; y < side; y++) {
+            for (int x = 0; x < side; x++) {
+                for (int c = 0; c < 3; c++) {
+                    long i = ((long) y * side + x) * 3 + c; // the reference's NHWC flat index
+                    nchw[(c * side + y) * side + x] = (float) ((i * 7919) % 1000) / 1000f;
+                }
+            }
+        }
+        try (ai.djl.ndarray.NDManager manager = dev.finetune4j.TensorRuntime.newManager();
+                dev.finetune4j.model.ParameterStore params = new dev.finetune4j.model.ParameterStore(manager)) {
+            dev.finetune4j.model.mobilenet.MobileNetV2 body = new dev.finetune4j.model.mobilenet.MobileNetV2(
+                    dev.finetune4j.model.mobilenet.MobileNetV2.Config.keras(), params);
+            for (dev.finetune4j.model.Module m : body.modules()) {
+                m.parameters().keySet().forEach(l -> params.put(m.key(l), mapped.body().get(m.key(l))));
+                m.buffers().keySet().forEach(l -> params.putBuffer(m.key(l), mapped.body().get(m.key(l))));
+            }
+            ai.djl.ndarray.NDArray input = manager.create(nchw, new ai.djl.ndarray.types.Shape(1, 3, side, side));
+            ai.djl.ndarray.NDArray features = body.features(manager, input, false);
+            float[] f = features.toFloatArray();
+            JsonNode expected = reference.path("features");
+            assertThat(f).hasSize(expected.size());
+            double worst = 0;
+            for (int i = 0; i < f.length; i++) {
+                worst = Math.max(worst, Math.abs(f[i] - expected.get(i).asDouble()) / Math.max(1, Math.abs(expected.get(i).asDouble())));
+            }
+            assertThat(worst).as("largest relative feature error against tfjs").isLessThan(1e-4);
+
+            // nsfwjs's own head: dense 256 relu, dense 128 relu, dense 5 softmax
+            ai.djl.ndarray.NDArray x = features;
+            for (String dense : new String[] {"dense_1", "dense_2", "dense_3"}) {
+                Map<String, HostTensor> d = KerasToTorchvision.dense(mapped.rest(), dense, dense, "nsfwjs");
+                x = ai.djl.nn.core.Linear.linear(x, manager.create(d.get(dense + ".weight").data(),
+                        new ai.djl.ndarray.types.Shape(d.get(dense + ".weight").shape())), manager.create(
+                        d.get(dense + ".bias").data(), new ai.djl.ndarray.types.Shape(d.get(dense + ".bias").shape())))
+                        .singletonOrThrow();
+                x = dense.equals("dense_3") ? x.softmax(-1) : x.maximum(0f);
+            }
+            float[] p = x.toFloatArray();
+            for (int i = 0; i < p.length; i++) {
+                assertThat((double) p[i]).as("probability %d", i)
+                        .isCloseTo(reference.path("probabilities").get(i).asDouble(), org.assertj.core.api.Assertions.within(1e-4));
+            }
+        }
+    }
+
     private static boolean onPath(String command) {
         for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
             if (Files.isExecutable(Path.of(dir, command))) return true;
