@@ -71,6 +71,8 @@ public final class FineTune {
     private final PrintStream log;
 
     private boolean isTrial;
+    /** A trial that is still tested and exported: ft4j auto keeps its trials' models instead of retraining the best. */
+    private boolean keepModel;
     private Path featureCacheDir;
     private RunStore runStore;
     private String study;
@@ -89,6 +91,13 @@ public final class FineTune {
     public FineTune forTrial(Path featureCacheDir) {
         this.isTrial = true;
         this.featureCacheDir = featureCacheDir;
+        return this;
+    }
+
+    /** As {@link #forTrial(Path)}, but the trial is tested and its model exported as a run's are. */
+    public FineTune forTrialKeepingModel(Path featureCacheDir) {
+        forTrial(featureCacheDir);
+        this.keepModel = true;
         return this;
     }
 
@@ -202,7 +211,7 @@ public final class FineTune {
                             validationProbabilities, names);
             Calibrated calibrated = validationProbabilities == null ? Calibrated.NONE
                     : Calibrated.fit(recipe.eval(), thresholdMetric(), validationProbabilities, validation.labels(), names);
-            Tested tested = data.test().isEmpty() || isTrial ? null
+            Tested tested = data.test().isEmpty() || (isTrial && !keepModel) ? null
                     : test(run, test, data.test(), data.labels(), calibrated, outputDir);
             ClassificationReport testReport = tested == null ? null : tested.report();
 
@@ -234,7 +243,7 @@ public final class FineTune {
                     : forgetting(before, run.representations(reference, tc.evalBatchSize()), data));
             metrics.put("reproducibility", Reproducibility.of(fitted.result().intraOpThreads()));
             metrics.put("resources", resources(started));
-            if (!isTrial) {
+            if (!isTrial || keepModel) {
                 Map<String, Object> exportInfo = new LinkedHashMap<>();
                 exportInfo.put("task", recipe.task());
                 exportInfo.put("base_model", recipe.model());

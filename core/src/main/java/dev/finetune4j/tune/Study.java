@@ -44,6 +44,8 @@ public final class Study {
     private Budget budget;
     private double reserve;
     private double firstTrialEstimate;
+    private boolean keepModels;
+    private List<Map<String, Object>> firstTrials = List.of();
 
     public Study(Path tuneFile, List<String> overrides, PrintStream log) {
         this.tuneFile = tuneFile;
@@ -68,6 +70,21 @@ public final class Study {
         this.budget = budget;
         this.reserve = reserve;
         this.firstTrialEstimate = firstTrialEstimate;
+        return this;
+    }
+
+    /** Trials test and export their models (in {@code trials/N/}), so that the best needs no training again. */
+    public Study keepingModels() {
+        this.keepModels = true;
+        return this;
+    }
+
+    /**
+     * The study's first trials, before the sampler's: settings known to work, so that a short study
+     * is never worse than them (Optuna's enqueue_trial). Only for a study that has no trials yet.
+     */
+    public Study startingWith(List<Map<String, Object>> params) {
+        this.firstTrials = List.copyOf(params);
         return this;
     }
 
@@ -147,7 +164,9 @@ public final class Study {
                     if (next == null) {
                         long started = store.trials().stream().filter(t -> t.state() != Trial.State.WAITING).count();
                         if (started >= trialBudget) break;
-                        Map<String, Object> params = sampler.sample(config.space(), store.trials(), config.direction(), rng);
+                        int made = store.trials().size();
+                        Map<String, Object> params = made < firstTrials.size() ? firstTrials.get(made)
+                                : sampler.sample(config.space(), store.trials(), config.direction(), rng);
                         if (params == null) {
                             log.println("study: the grid is exhausted");
                             break;
@@ -157,7 +176,8 @@ public final class Study {
                 }
                 int number = next.number();
                 TrialTask task = new TrialTask(tunePath, overrides, number, next.params(), outputDir.toString(),
-                        config.metric(), runStore == null ? null : runStore.toAbsolutePath().normalize().toString());
+                        config.metric(), runStore == null ? null : runStore.toAbsolutePath().normalize().toString(),
+                        keepModels);
                 running.add(backend.submit(task, coordinator).whenComplete((ok, error) -> {
                     if (error != null) coordinator.backendFailed(number, error);
                 }));

@@ -37,9 +37,11 @@ import java.util.Map;
  *     and shares feature-extraction features through {@code features/}
  * @param metric e.g. {@code validation.macro_f1}
  * @param runStore the run store file every trial is recorded in, or null
+ * @param keepModel test and export the trial's model in {@code trials/N/} (ft4j auto keeps the best
+ *     trial's instead of training it again)
  */
 public record TrialTask(String tuneFile, List<String> overrides, int number, Map<String, Object> params,
-        String outputDir, String metric, String runStore) implements Serializable {
+        String outputDir, String metric, String runStore, boolean keepModel) implements Serializable {
 
     public TrialTask {
         overrides = new ArrayList<>(overrides); // serializable, unlike List.of / Map.copyOf
@@ -99,7 +101,9 @@ public record TrialTask(String tuneFile, List<String> overrides, int number, Map
             try (PrintStream trialLog = new PrintStream(Files.newOutputStream(dir.resolve("train.log")), true,
                     StandardCharsets.UTF_8);
                     RunStore runs = openRunStore(trialLog)) {
-                FineTune.Outcome o = new FineTune(recipe, trialLog).forTrial(Path.of(outputDir, "features"))
+                FineTune run = new FineTune(recipe, trialLog);
+                Path features = Path.of(outputDir, "features");
+                FineTune.Outcome o = (keepModel ? run.forTrialKeepingModel(features) : run.forTrial(features))
                         .trackIn(runs, outputDir, number).run(dir, listener);
                 ClassificationReport validation = o.validation();
                 if (validation == null) {

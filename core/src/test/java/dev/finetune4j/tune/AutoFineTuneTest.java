@@ -13,7 +13,9 @@ import dev.finetune4j.testing.TinyRun;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,9 +29,10 @@ class AutoFineTuneTest {
         // 20 examples/s, 2,000 training and 250 validation examples: an epoch is 100 s + 250/60 s
         AutoFineTune.Plan plan = AutoFineTune.Plan.of(20, 8, 2000, 250, 250);
         assertThat(plan.epochSeconds()).isEqualTo(100 + 250 / 60.0);
-        assertThat(plan.trialSeconds()).isEqualTo(8 + 3 * plan.epochSeconds());
+        // a trial trains 3 epochs, then is tested (250 examples) and exported
+        assertThat(plan.trialSeconds()).isEqualTo(8 + 3 * plan.epochSeconds() + 250 / 60.0);
         assertThat(plan.linearProbeSeconds()).isEqualTo(8 + 2500 / 60.0);
-        assertThat(plan.finalSeconds()).isEqualTo(plan.trialSeconds() + 250 / 60.0);
+        assertThat(plan.finalSeconds()).isEqualTo(AutoFineTune.FINAL_SECONDS);
         assertThat(plan.trialsIn(plan.finalSeconds() + 2.5 * plan.trialSeconds())).isEqualTo(2);
         assertThat(plan.trialsIn(plan.finalSeconds() - 1)).isZero();
     }
@@ -50,8 +53,16 @@ class AutoFineTuneTest {
         assertThat(state.path("plan").path("trial_seconds").asDouble()).isPositive();
         assertThat(state.path("winner").asText()).isEqualTo(o.winner());
         assertThat(o.spentSeconds()).isLessThanOrEqualTo(wall + 1);
+        JsonNode first = JSON.readTree(out.resolve("study/leaderboard.json").toFile());
+        List<String> starts = new java.util.ArrayList<>();
+        first.forEach(r -> { if (r.path("number").asInt() < 2) starts.add(r.path("params").path("strategy.type").asText()); });
+        assertThat(starts).as("the first two trials are the known-good settings").containsExactlyInAnyOrder("full", "lora");
         if (o.studyBestValidation() != null && o.studyBestValidation() > o.linearProbeValidation()) {
             assertThat(o.winner()).startsWith("trial ");
+            Path kept = out.resolve("study/trials/" + o.winner().substring("trial ".length()));
+            assertThat(kept.resolve("model/config.json")).as("the winning trial's own export is kept").exists();
+            assertThat(Files.readString(out.resolve("model/config.json")))
+                    .isEqualTo(Files.readString(kept.resolve("model/config.json")));
         } else {
             assertThat(o.winner()).isEqualTo("linear-probe");
         }

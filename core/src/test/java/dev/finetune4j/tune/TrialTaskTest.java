@@ -26,7 +26,7 @@ class TrialTaskTest {
 
     private static TrialTask task(int number) {
         return new TrialTask(tuneFile.toString(), List.of(), number, Map.of("train.learning_rate", 0.0015),
-                tmp.resolve("study").toString(), "validation.macro_f1", null);
+                tmp.resolve("study").toString(), "validation.macro_f1", null, false);
     }
 
     @Test
