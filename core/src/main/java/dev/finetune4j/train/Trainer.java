@@ -233,7 +233,8 @@ public final class Trainer {
         boolean validate = validation != null && validation.size() > 0;
         boolean gradual = options.gradualUnfreezing() != null;
         EarlyStopping stopper = new EarlyStopping(options.metric().higherIsBetter(),
-                options.patience() != null ? options.patience() : Integer.MAX_VALUE, options.minDelta());
+                options.patience() != null ? options.patience() : Integer.MAX_VALUE, options.minDelta(),
+                options.metric() == Metric.LOSS || validation == null ? 0 : EarlyStopping.tieToleranceFor(validation.size()));
         Engine engine = Engine.getEngine("PyTorch");
         engine.setRandomSeed(Long.hashCode(options.seed()));
 
