@@ -48,6 +48,27 @@ def fixture(name, model, size, g):
     print(name, sum(v.numel() for v in weights.values()), "values; logits", tuple(logits.shape))
 
 
+class NarrowResNet(torchvision.models.resnet.ResNet):
+    """torchvision's ResNet with its blocks and _make_layer, but stages of 8, 16, 32, 64 planes."""
+
+    def __init__(self, block, layers, num_classes):
+        torch.nn.Module.__init__(self)
+        self._norm_layer = torch.nn.BatchNorm2d
+        self.inplanes, self.dilation, self.groups, self.base_width = 8, 1, 1, 64
+        self.conv1 = torch.nn.Conv2d(3, 8, kernel_size=7, stride=2, padding=3, bias=False)
+        self.bn1 = torch.nn.BatchNorm2d(8)
+        self.relu = torch.nn.ReLU(inplace=True)
+        self.maxpool = torch.nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
+        self.layer1 = self._make_layer(block, 8, layers[0])
+        self.layer2 = self._make_layer(block, 16, layers[1], stride=2)
+        self.layer3 = self._make_layer(block, 32, layers[2], stride=2)
+        self.layer4 = self._make_layer(block, 64, layers[3], stride=2)
+        self.avgpool = torch.nn.AdaptiveAvgPool2d((1, 1))
+        self.fc = torch.nn.Linear(64 * block.expansion, num_classes)
+
+
 g = torch.Generator().manual_seed(0)
 torch.manual_seed(0)
 fixture("mobilenet_v2-tiny", torchvision.models.mobilenet_v2(num_classes=3, width_mult=0.25), 32, g)
+fixture("resnet-basic-tiny", NarrowResNet(torchvision.models.resnet.BasicBlock, [2, 1, 1, 1], 3), 32, g)
+fixture("resnet-bottleneck-tiny", NarrowResNet(torchvision.models.resnet.Bottleneck, [2, 1, 1, 1], 3), 32, g)

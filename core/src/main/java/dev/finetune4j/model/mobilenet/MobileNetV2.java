@@ -3,24 +3,22 @@ package dev.finetune4j.model.mobilenet;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.convolutional.Conv2d;
-import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
 import dev.finetune4j.model.Body;
+import dev.finetune4j.model.Convolutions;
 import dev.finetune4j.model.LoraHook;
 import dev.finetune4j.model.Module;
 import dev.finetune4j.model.ParameterStore;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * MobileNetV2 (Sandler et al. 2018) as torchvision builds it, under torchvision's state-dict keys:
  * {@code features.0} the stem (3x3 convolution, stride 2), {@code features.1..17} the inverted
  * residual blocks (1x1 expansion, 3x3 depthwise, 1x1 projection; a residual connection where the
  * shape allows), {@code features.18} the last 1x1 convolution, then global average pooling. Every
- * convolution but the projections is followed by BatchNorm and ReLU6.
+ * convolution but the projections is followed by BatchNorm and ReLU6. With its torchvision head
+ * ({@code classifier.1} after dropout 0.2) it is an {@link dev.finetune4j.model.ImageClassifier}.
  *
  * <p>{@link Config#keras} builds it as keras.applications does, for weights converted from Keras:
  * BatchNorm eps 1e-3, and stride-2 convolutions padded on the right and bottom only (Keras pads
@@ -30,8 +28,6 @@ public final class MobileNetV2 implements Body<NDArray> {
     /** (expansion t, channels c, repeats n, first stride s) per stage, as in the paper and torchvision. */
     static final int[][] SETTING = {{1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2}, {6, 96, 3, 1},
             {6, 160, 3, 2}, {6, 320, 1, 1}};
-    /** DJL's momentum is the weight of the old running value: torch's momentum 0.1. */
-    static final float MOMENTUM = 0.9f;
 
     /**
      * @param widthMult channel multiplier (torchvision's width_mult)
@@ -103,18 +99,8 @@ public final class MobileNetV2 implements Body<NDArray> {
     }
 
     private void declare(Conv c, int block) {
-        Map<String, long[]> w = new LinkedHashMap<>();
-        w.put("weight", new long[] {c.out(), c.in() / c.groups(), c.kernel(), c.kernel()});
-        modules.add(Module.of(c.key(), Module.Kind.CONVOLUTION, block, w));
-        if (c.norm() != null) {
-            Map<String, long[]> p = new LinkedHashMap<>();
-            p.put("weight", new long[] {c.out()});
-            p.put("bias", new long[] {c.out()});
-            Map<String, long[]> b = new LinkedHashMap<>();
-            b.put("running_mean", new long[] {c.out()});
-            b.put("running_var", new long[] {c.out()});
-            modules.add(new Module(c.norm(), Module.Kind.NORM, block, p, b));
-        }
+        modules.add(Convolutions.convolution(c.key(), block, c.in(), c.out(), c.kernel(), c.groups(), false));
+        if (c.norm() != null) modules.add(Convolutions.batchNorm(c.norm(), block, c.out()));
     }
 
     @Override
@@ -142,19 +128,13 @@ public final class MobileNetV2 implements Body<NDArray> {
     }
 
     private NDArray apply(Conv c, NDArray x, boolean training) {
-        int pad = (c.kernel() - 1) / 2;
-        Shape padding = new Shape(pad, pad);
+        int padding = (c.kernel() - 1) / 2;
         if (config.kerasPadding() && c.stride() == 2) {
             x = x.pad(new Shape(0, 1, 0, 1), 0); // last dimension first: right, then bottom
-            padding = new Shape(0, 0);
+            padding = 0;
         }
-        NDArray y = Conv2d.conv2d(x, params.get(c.key() + ".weight"), null, new Shape(c.stride(), c.stride()), padding,
-                new Shape(1, 1), c.groups()).singletonOrThrow();
-        if (c.norm() != null) {
-            y = BatchNorm.batchNorm(y, params.get(c.norm() + ".running_mean"), params.get(c.norm() + ".running_var"),
-                    params.get(c.norm() + ".weight"), params.get(c.norm() + ".bias"), 1, MOMENTUM, (float) config.eps(),
-                    training).singletonOrThrow();
-        }
+        NDArray y = Convolutions.conv(params, c.key(), x, c.stride(), padding, c.groups());
+        if (c.norm() != null) y = Convolutions.batchNorm(params, c.norm(), y, config.eps(), training);
         return c.relu6() ? y.clip(0, 6) : y;
     }
 

@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.finetune4j.TensorRuntime;
 import dev.finetune4j.model.HostTensor;
+import dev.finetune4j.model.ImageClassifier;
 import dev.finetune4j.model.Module;
 import dev.finetune4j.model.io.SafeTensors;
 import java.net.URISyntaxException;
@@ -33,8 +34,9 @@ class MobileNetV2ParityTest {
         HostTensor input = io.get("input");
         float[] expected = io.get("logits").data();
         try (NDManager manager = TensorRuntime.newManager();
-                MobileNetV2ForImageClassification model = MobileNetV2ForImageClassification.fromTorchvision(manager,
-                        MobileNetV2.Config.torchvision(0.25), weights, List.of("a", "b", "c"), "fixture");
+                ImageClassifier model = ImageClassifier.fromStateDict(manager,
+                        p -> new MobileNetV2(MobileNetV2.Config.torchvision(0.25), p), "classifier.1", 0.2f, weights,
+                        List.of("a", "b", "c"), "fixture");
                 NDManager step = manager.newSubManager()) {
             NDArray x = step.create(input.data(), new Shape(input.shape()));
             float[] logits = model.logits(step, x, false).toFloatArray();

@@ -1,0 +1,48 @@
+package dev.finetune4j.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.norm.BatchNorm;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The convolution and BatchNorm of CNN bodies, over tensors in a {@link ParameterStore} by their checkpoint keys. */
+public final class Convolutions {
+    /** DJL's momentum is the weight of the old running value: torch's momentum 0.1. */
+    public static final float MOMENTUM = 0.9f;
+
+    private Convolutions() {}
+
+    /** A convolution's module: {@code weight [out, in / groups, k, k]}, and a bias when it has one. */
+    public static Module convolution(String key, int block, int in, int out, int kernel, int groups, boolean bias) {
+        Map<String, long[]> p = new LinkedHashMap<>();
+        p.put("weight", new long[] {out, in / groups, kernel, kernel});
+        if (bias) p.put("bias", new long[] {out});
+        return Module.of(key, Module.Kind.CONVOLUTION, block, p);
+    }
+
+    /** A BatchNorm's module: weight and bias train, running mean and variance are buffers. */
+    public static Module batchNorm(String key, int block, int channels) {
+        Map<String, long[]> p = new LinkedHashMap<>();
+        p.put("weight", new long[] {channels});
+        p.put("bias", new long[] {channels});
+        Map<String, long[]> b = new LinkedHashMap<>();
+        b.put("running_mean", new long[] {channels});
+        b.put("running_var", new long[] {channels});
+        return new Module(key, Module.Kind.NORM, block, p, b);
+    }
+
+    public static NDArray conv(ParameterStore params, String key, NDArray x, int stride, int padding, int groups) {
+        NDArray bias = params.contains(key + ".bias") ? params.get(key + ".bias") : null;
+        return Conv2d.conv2d(x, params.get(key + ".weight"), bias, new Shape(stride, stride), new Shape(padding, padding),
+                new Shape(1, 1), groups).singletonOrThrow();
+    }
+
+    /** BatchNorm over channels (axis 1); in training it normalises by the batch and moves the running statistics. */
+    public static NDArray batchNorm(ParameterStore params, String key, NDArray x, double eps, boolean training) {
+        return BatchNorm.batchNorm(x, params.get(key + ".running_mean"), params.get(key + ".running_var"),
+                params.get(key + ".weight"), params.get(key + ".bias"), 1, MOMENTUM, (float) eps, training)
+                .singletonOrThrow();
+    }
+}
