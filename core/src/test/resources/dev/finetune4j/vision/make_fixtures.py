@@ -72,3 +72,18 @@ torch.manual_seed(0)
 fixture("mobilenet_v2-tiny", torchvision.models.mobilenet_v2(num_classes=3, width_mult=0.25), 32, g)
 fixture("resnet-basic-tiny", NarrowResNet(torchvision.models.resnet.BasicBlock, [2, 1, 1, 1], 3), 32, g)
 fixture("resnet-bottleneck-tiny", NarrowResNet(torchvision.models.resnet.Bottleneck, [2, 1, 1, 1], 3), 32, g)
+
+
+def narrow_vgg(batch_norm):
+    """torchvision's VGG and make_layers with 8 and 16 channels and linear layers of 32."""
+    vgg = torchvision.models.vgg.VGG(torchvision.models.vgg.make_layers([8, "M", 16, 16, "M"], batch_norm=batch_norm),
+                                     num_classes=3)
+    vgg.classifier = torch.nn.Sequential(torch.nn.Linear(16 * 7 * 7, 32), torch.nn.ReLU(True), torch.nn.Dropout(),
+                                         torch.nn.Linear(32, 32), torch.nn.ReLU(True), torch.nn.Dropout(),
+                                         torch.nn.Linear(32, 3))
+    return vgg
+
+
+# 20 px: 5 x 5 after two pools, so adaptive pooling to 7 x 7 spreads cells over overlapping windows
+fixture("vgg-tiny", narrow_vgg(False), 20, g)
+fixture("vgg-bn-tiny", narrow_vgg(True), 20, g)
