@@ -14,6 +14,12 @@ public final class Convolutions {
 
     private Convolutions() {}
 
+    /** torchvision's {@code _make_divisible}: to a multiple of 8 (at least 8), never more than 10 % below. */
+    public static int makeDivisible(double v) {
+        int d = Math.max(8, (int) (v + 4) / 8 * 8);
+        return d < 0.9 * v ? d + 8 : d;
+    }
+
     /** A convolution's module: {@code weight [out, in / groups, k, k]}, and a bias when it has one. */
     public static Module convolution(String key, int block, int in, int out, int kernel, int groups, boolean bias) {
         Map<String, long[]> p = new LinkedHashMap<>();

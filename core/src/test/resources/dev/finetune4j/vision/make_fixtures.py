@@ -87,3 +87,8 @@ def narrow_vgg(batch_norm):
 # 20 px: 5 x 5 after two pools, so adaptive pooling to 7 x 7 spreads cells over overlapping windows
 fixture("vgg-tiny", narrow_vgg(False), 20, g)
 fixture("vgg-bn-tiny", narrow_vgg(True), 20, g)
+
+# EfficientNet-B0's stages at a quarter of the width and half the depth (some stages keep 2 blocks)
+from torchvision.models import efficientnet
+setting, last = efficientnet._efficientnet_conf("efficientnet_b0", width_mult=0.25, depth_mult=0.5)
+fixture("efficientnet-tiny", efficientnet.EfficientNet(setting, 0.2, num_classes=3, last_channel=last), 32, g)

@@ -92,10 +92,8 @@ public final class MobileNetV2 implements Body<NDArray> {
         declare(last, blocks.size());
     }
 
-    /** torchvision's _make_divisible: to a multiple of 8, never more than 10 % below. */
     static int divisible(double v) {
-        int d = Math.max(8, (int) (v + 4) / 8 * 8);
-        return d < 0.9 * v ? d + 8 : d;
+        return Convolutions.makeDivisible(v);
     }
 
     private void declare(Conv c, int block) {
