@@ -2,6 +2,7 @@
 # Run with Debian's python3-torchvision (0.14.1):  /usr/bin/python3 make_fixtures.py
 # BatchNorm statistics and affine parameters are randomised too: at their defaults (mean 0, var 1,
 # weight 1, bias 0) eval-mode BatchNorm is nearly the identity and hides mapping bugs.
+import copy
 import json
 import struct
 
@@ -44,7 +45,16 @@ def fixture(name, model, size, g):
         logits = model(x)
     weights = {k: v for k, v in model.state_dict().items() if not k.endswith("num_batches_tracked")}
     write_safetensors(name + ".safetensors", weights)
-    write_safetensors(name + "-io.safetensors", {"input": x, "logits": logits})
+    outputs = {"input": x, "logits": logits}
+    # one forward pass in training mode moves BatchNorm's running statistics (momentum 0.1)
+    first_bn = next((k for k in weights if k.endswith("running_mean")), None)
+    if first_bn is not None:
+        trained = copy.deepcopy(model).train()
+        with torch.no_grad():
+            trained(x)
+        outputs["running_mean_after_train_step"] = trained.state_dict()[first_bn]
+        outputs["running_var_after_train_step"] = trained.state_dict()[first_bn.replace("running_mean", "running_var")]
+    write_safetensors(name + "-io.safetensors", outputs)
     print(name, sum(v.numel() for v in weights.values()), "values; logits", tuple(logits.shape))
 
 

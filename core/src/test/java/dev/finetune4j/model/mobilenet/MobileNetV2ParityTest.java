@@ -57,6 +57,28 @@ class MobileNetV2ParityTest {
     }
 
     @Test
+    void aTrainingStepMovesTheRunningStatisticsAsTorchDoes() throws Exception {
+        Map<String, HostTensor> weights = SafeTensors.read(fixture("mobilenet_v2-tiny.safetensors"));
+        Map<String, HostTensor> io = SafeTensors.read(fixture("mobilenet_v2-tiny-io.safetensors"));
+        HostTensor input = io.get("input");
+        try (NDManager manager = TensorRuntime.newManager();
+                ImageClassifier model = ImageClassifier.fromStateDict(manager,
+                        p -> new MobileNetV2(MobileNetV2.Config.torchvision(0.25), p), "classifier.1", 0.2f, weights,
+                        List.of("a", "b", "c"), "fixture");
+                NDManager step = manager.newSubManager()) {
+            model.logits(step, step.create(input.data(), new Shape(input.shape())), true);
+            float[] mean = model.parameters().get("features.0.1.running_mean").toFloatArray();
+            float[] var = model.parameters().get("features.0.1.running_var").toFloatArray();
+            float[] expectedMean = io.get("running_mean_after_train_step").data();
+            float[] expectedVar = io.get("running_var_after_train_step").data();
+            for (int i = 0; i < mean.length; i++) {
+                assertThat(mean[i]).as("running_mean %d (torch momentum 0.1)", i).isCloseTo(expectedMean[i], within(1e-5f));
+                assertThat(var[i]).as("running_var %d (unbiased batch variance)", i).isCloseTo(expectedVar[i], within(1e-4f));
+            }
+        }
+    }
+
+    @Test
     void channelsAreRoundedAsTorchvisionRoundsThem() {
         assertThat(MobileNetV2.divisible(32 * 0.25)).isEqualTo(8);
         assertThat(MobileNetV2.divisible(24 * 0.25)).isEqualTo(8);
