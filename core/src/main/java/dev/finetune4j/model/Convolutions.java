@@ -40,9 +40,22 @@ public final class Convolutions {
     }
 
     public static NDArray conv(ParameterStore params, String key, NDArray x, int stride, int padding, int groups) {
+        return conv(params, key, x, stride, padding, padding, groups);
+    }
+
+    /** With different padding over rows and columns, for 1xk and kx1 kernels. */
+    public static NDArray conv(ParameterStore params, String key, NDArray x, int stride, int padRows, int padColumns,
+            int groups) {
         NDArray bias = params.contains(key + ".bias") ? params.get(key + ".bias") : null;
-        return Conv2d.conv2d(x, params.get(key + ".weight"), bias, new Shape(stride, stride), new Shape(padding, padding),
-                new Shape(1, 1), groups).singletonOrThrow();
+        return Conv2d.conv2d(x, params.get(key + ".weight"), bias, new Shape(stride, stride),
+                new Shape(padRows, padColumns), new Shape(1, 1), groups).singletonOrThrow();
+    }
+
+    /** A convolution's module with a {@code kh x kw} kernel and no bias. */
+    public static Module convolution(String key, int block, int in, int out, int kh, int kw) {
+        Map<String, long[]> p = new LinkedHashMap<>();
+        p.put("weight", new long[] {out, in, kh, kw});
+        return Module.of(key, Module.Kind.CONVOLUTION, block, p);
     }
 
     /** BatchNorm over channels (axis 1); in training it normalises by the batch and moves the running statistics. */

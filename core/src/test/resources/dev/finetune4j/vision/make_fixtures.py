@@ -77,28 +77,29 @@ class NarrowResNet(torchvision.models.resnet.ResNet):
         self.fc = torch.nn.Linear(64 * block.expansion, num_classes)
 
 
-g = torch.Generator().manual_seed(0)
-torch.manual_seed(0)
-fixture("mobilenet_v2-tiny", torchvision.models.mobilenet_v2(num_classes=3, width_mult=0.25), 32, g)
-fixture("resnet-basic-tiny", NarrowResNet(torchvision.models.resnet.BasicBlock, [2, 1, 1, 1], 3), 32, g)
-fixture("resnet-bottleneck-tiny", NarrowResNet(torchvision.models.resnet.Bottleneck, [2, 1, 1, 1], 3), 32, g)
+if __name__ == "__main__":
+    g = torch.Generator().manual_seed(0)
+    torch.manual_seed(0)
+    fixture("mobilenet_v2-tiny", torchvision.models.mobilenet_v2(num_classes=3, width_mult=0.25), 32, g)
+    fixture("resnet-basic-tiny", NarrowResNet(torchvision.models.resnet.BasicBlock, [2, 1, 1, 1], 3), 32, g)
+    fixture("resnet-bottleneck-tiny", NarrowResNet(torchvision.models.resnet.Bottleneck, [2, 1, 1, 1], 3), 32, g)
 
 
-def narrow_vgg(batch_norm):
-    """torchvision's VGG and make_layers with 8 and 16 channels and linear layers of 32."""
-    vgg = torchvision.models.vgg.VGG(torchvision.models.vgg.make_layers([8, "M", 16, 16, "M"], batch_norm=batch_norm),
-                                     num_classes=3)
-    vgg.classifier = torch.nn.Sequential(torch.nn.Linear(16 * 7 * 7, 32), torch.nn.ReLU(True), torch.nn.Dropout(),
-                                         torch.nn.Linear(32, 32), torch.nn.ReLU(True), torch.nn.Dropout(),
-                                         torch.nn.Linear(32, 3))
-    return vgg
+    def narrow_vgg(batch_norm):
+        """torchvision's VGG and make_layers with 8 and 16 channels and linear layers of 32."""
+        vgg = torchvision.models.vgg.VGG(torchvision.models.vgg.make_layers([8, "M", 16, 16, "M"], batch_norm=batch_norm),
+                                         num_classes=3)
+        vgg.classifier = torch.nn.Sequential(torch.nn.Linear(16 * 7 * 7, 32), torch.nn.ReLU(True), torch.nn.Dropout(),
+                                             torch.nn.Linear(32, 32), torch.nn.ReLU(True), torch.nn.Dropout(),
+                                             torch.nn.Linear(32, 3))
+        return vgg
 
 
-# 20 px: 5 x 5 after two pools, so adaptive pooling to 7 x 7 spreads cells over overlapping windows
-fixture("vgg-tiny", narrow_vgg(False), 20, g)
-fixture("vgg-bn-tiny", narrow_vgg(True), 20, g)
+    # 20 px: 5 x 5 after two pools, so adaptive pooling to 7 x 7 spreads cells over overlapping windows
+    fixture("vgg-tiny", narrow_vgg(False), 20, g)
+    fixture("vgg-bn-tiny", narrow_vgg(True), 20, g)
 
-# EfficientNet-B0's stages at a quarter of the width and half the depth (some stages keep 2 blocks)
-from torchvision.models import efficientnet
-setting, last = efficientnet._efficientnet_conf("efficientnet_b0", width_mult=0.25, depth_mult=0.5)
-fixture("efficientnet-tiny", efficientnet.EfficientNet(setting, 0.2, num_classes=3, last_channel=last), 32, g)
+    # EfficientNet-B0's stages at a quarter of the width and half the depth (some stages keep 2 blocks)
+    from torchvision.models import efficientnet
+    setting, last = efficientnet._efficientnet_conf("efficientnet_b0", width_mult=0.25, depth_mult=0.5)
+    fixture("efficientnet-tiny", efficientnet.EfficientNet(setting, 0.2, num_classes=3, last_channel=last), 32, g)
