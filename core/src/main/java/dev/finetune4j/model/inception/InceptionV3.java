@@ -21,22 +21,39 @@ import java.util.List;
  * then {@code Mixed_5b..5d} (InceptionA), {@code Mixed_6a} (B), {@code Mixed_6b..6e} (C, factorised
  * 7x7), {@code Mixed_7a} (D) and {@code Mixed_7b, 7c} (E), then global average pooling to 2048
  * features. Every convolution is a BasicConv2d: {@code .conv} without bias, {@code .bn} (eps 1e-3),
- * ReLU. Each Mixed module is a block. {@code transformInput}: torchvision's transform_input, on for
- * its ImageNet weights (inputs normalised with ImageNet's mean and std become (x - 0.5) / 0.5).
+ * ReLU. Each Mixed module is a block.
  */
 public final class InceptionV3 implements Body<NDArray> {
     static final double EPS = 1e-3;
     static final String[] MIXED = {"Mixed_5b", "Mixed_5c", "Mixed_5d", "Mixed_6a", "Mixed_6b", "Mixed_6c", "Mixed_6d",
             "Mixed_6e", "Mixed_7a", "Mixed_7b", "Mixed_7c"};
 
+    /**
+     * @param transformInput torchvision's transform_input, on for its ImageNet weights (inputs
+     *     normalised with ImageNet's mean and std become (x - 0.5) / 0.5)
+     * @param countPadding whether the 3x3 average pools count their zero padding (torchvision) or
+     *     not (Keras' "same" pooling), for weights converted from Keras
+     */
+    public record Config(boolean transformInput, boolean countPadding) {
+        public static Config torchvision() {
+            return new Config(false, true);
+        }
+
+        public static Config keras() {
+            return new Config(false, false);
+        }
+    }
+
     private final ParameterStore params;
     private final boolean transformInput;
+    private final boolean countPadding;
     private final List<Module> modules = new ArrayList<>();
     private int block = Module.BELOW;
 
-    public InceptionV3(boolean transformInput, ParameterStore params) {
+    public InceptionV3(Config config, ParameterStore params) {
         this.params = params;
-        this.transformInput = transformInput;
+        this.transformInput = config.transformInput();
+        this.countPadding = config.countPadding();
         basic("Conv2d_1a_3x3", 3, 32, 3, 3);
         basic("Conv2d_2a_3x3", 32, 32, 3, 3);
         basic("Conv2d_2b_3x3", 32, 64, 3, 3);
@@ -179,9 +196,15 @@ public final class InceptionV3 implements Body<NDArray> {
         return Pool.maxPool2d(x, new Shape(3, 3), new Shape(2, 2), new Shape(0, 0), false);
     }
 
-    /** 3x3, stride 1, padding 1, the padding counted in the mean (PyTorch's default). */
-    private static NDArray avgPool(NDArray x) {
-        return Pool.avgPool2d(x, new Shape(3, 3), new Shape(1, 1), new Shape(1, 1), false, true);
+    /** 3x3, stride 1, padding 1; the padding counted in the mean as PyTorch does by default, or not as Keras does. */
+    private NDArray avgPool(NDArray x) {
+        NDArray withPadding = Pool.avgPool2d(x, new Shape(3, 3), new Shape(1, 1), new Shape(1, 1), false, true);
+        if (countPadding) return withPadding;
+        // DJL 0.35.1's PyTorch avgPool2d ignores countIncludePad (false gives the same numbers as true):
+        // divide by the share of each window that is inside the image instead
+        NDArray inside = Pool.avgPool2d(x.getManager().ones(new Shape(1, 1, x.getShape().get(2), x.getShape().get(3)),
+                x.getDataType()), new Shape(3, 3), new Shape(1, 1), new Shape(1, 1), false, true);
+        return withPadding.div(inside);
     }
 
     private static NDArray cat(NDArray... parts) {

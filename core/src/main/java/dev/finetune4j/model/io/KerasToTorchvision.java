@@ -47,6 +47,35 @@ public final class KerasToTorchvision {
         return new Mapped(body, left);
     }
 
+    /**
+     * keras.applications.InceptionV3 onto torchvision's {@code inception_v3}: Keras names its
+     * convolutions {@code conv2d_N} and their BatchNorms {@code batch_normalization_N} in the order it
+     * builds them, which is the order of torchvision's BasicConv2d modules ({@code convKeys}, e.g.
+     * {@code Conv2d_1a_3x3}, {@code Mixed_5b.branch1x1}). Keras' BatchNorms there have no scale: their
+     * weight is 1.
+     */
+    public static Mapped inceptionV3(Map<String, HostTensor> keras, java.util.List<String> convKeys, String source) {
+        Map<String, HostTensor> body = new LinkedHashMap<>();
+        Map<String, HostTensor> left = new LinkedHashMap<>(keras);
+        for (int i = 0; i < convKeys.size(); i++) {
+            String key = convKeys.get(i);
+            int n = i + 1;
+            body.put(key + ".conv.weight", hwioToOihw(take(left, "conv2d_" + n + "/kernel", source)));
+            HostTensor beta = take(left, "batch_normalization_" + n + "/beta", source);
+            HostTensor gamma = left.remove("batch_normalization_" + n + "/gamma");
+            if (gamma == null) {
+                float[] ones = new float[beta.data().length];
+                java.util.Arrays.fill(ones, 1f);
+                gamma = new HostTensor(beta.shape().clone(), ones);
+            }
+            body.put(key + ".bn.weight", gamma);
+            body.put(key + ".bn.bias", beta);
+            body.put(key + ".bn.running_mean", take(left, "batch_normalization_" + n + "/moving_mean", source));
+            body.put(key + ".bn.running_var", take(left, "batch_normalization_" + n + "/moving_variance", source));
+        }
+        return new Mapped(body, left);
+    }
+
     /** A Dense layer's kernel {@code [in, out]} and bias as a torch Linear's {@code weight [out, in]} and bias. */
     public static Map<String, HostTensor> dense(Map<String, HostTensor> keras, String layer, String key, String source) {
         Map<String, HostTensor> out = new LinkedHashMap<>();
@@ -114,7 +143,7 @@ public final class KerasToTorchvision {
             String layer = name.substring(0, name.indexOf('/'));
             for (String k : keras.keySet()) if (k.startsWith(layer)) near.add(k);
             throw new UserError(source + ": no weight '" + name + "'" + (near.isEmpty() ? "" : " (the layer has " + near + ")")
-                    + " — not a keras.applications MobileNetV2");
+                    + " — not the keras.applications architecture it was taken for");
         }
         return t;
     }

@@ -41,7 +41,7 @@ class InceptionV3ParityTest {
         Map<String, HostTensor> weights = SafeTensors.read(tmp.resolve("inception_v3.safetensors"));
         Map<String, HostTensor> io = SafeTensors.read(tmp.resolve("inception_v3-io.safetensors"));
         try (NDManager manager = TensorRuntime.newManager();
-                ImageClassifier model = ImageClassifier.fromStateDict(manager, ps -> new InceptionV3(false, ps), "fc", 0.5f,
+                ImageClassifier model = ImageClassifier.fromStateDict(manager, ps -> new InceptionV3(InceptionV3.Config.torchvision(), ps), "fc", 0.5f,
                         weights, List.of("a", "b", "c"), "fixture");
                 NDManager step = manager.newSubManager()) {
             HostTensor input = io.get("input");

@@ -121,15 +121,35 @@ class TfjsImportTest {
 
     @Test
     void nsfwjsMobileNetV2GivesTheFeaturesAndProbabilitiesThatTfjsGives() throws Exception {
+        agreesWithTfjs("mobilenet_v2", 224, p -> new dev.finetune4j.model.mobilenet.MobileNetV2(
+                dev.finetune4j.model.mobilenet.MobileNetV2.Config.keras(), p),
+                (keras, body) -> KerasToTorchvision.mobileNetV2(keras, "nsfwjs"));
+    }
+
+    @Test
+    void nsfwjsInceptionV3GivesTheFeaturesAndProbabilitiesThatTfjsGives() throws Exception {
+        agreesWithTfjs("inception_v3", 299, p -> new dev.finetune4j.model.inception.InceptionV3(
+                dev.finetune4j.model.inception.InceptionV3.Config.keras(), p),
+                (keras, body) -> KerasToTorchvision.inceptionV3(keras, body.modules().stream()
+                        .filter(m -> m.kind() == dev.finetune4j.model.Module.Kind.CONVOLUTION)
+                        .map(m -> m.name().substring(0, m.name().length() - ".conv".length())).toList(), "nsfwjs"));
+    }
+
+    /**
+     * The nsfwjs model's body, mapped onto ours, gives the pooled features that @tensorflow/tfjs
+     * gives (nsfwjs_reference.js, committed with its output) to 1e-4 relative, and through nsfwjs's own
+     * dense head (256 relu, 128 relu, 5 softmax) its probabilities to 1e-4.
+     */
+    private void agreesWithTfjs(String name, int side,
+            java.util.function.Function<dev.finetune4j.model.ParameterStore, dev.finetune4j.model.Body<ai.djl.ndarray.NDArray>> bodyOf,
+            java.util.function.BiFunction<Map<String, HostTensor>, dev.finetune4j.model.Body<ai.djl.ndarray.NDArray>,
+                    KerasToTorchvision.Mapped> mapping) throws Exception {
         Path cache = ModelCatalog.Locations.fromEnvironment().cacheRoot();
         boolean canFetch = NSFWJS.isCached(cache) || onPath("npm");
         if (!canFetch && System.getenv("CI") != null) throw new AssertionError("npm is needed to fetch nsfwjs in CI");
         assumeTrue(canFetch, "nsfwjs is not cached and npm is not on the PATH");
-        TfjsLayersModel model = TfjsLayersModel.read(NSFWJS.fetch(cache, System.out).resolve("dist/models/mobilenet_v2"));
-        KerasToTorchvision.Mapped mapped = KerasToTorchvision.mobileNetV2(model.weights(), "nsfwjs");
-        JsonNode reference = JSON.readTree(getClass().getResource("/dev/finetune4j/vision/nsfwjs-mobilenet_v2-tfjs.json"));
-
-        int side = 224;
+        TfjsLayersModel model = TfjsLayersModel.read(NSFWJS.fetch(cache, System.out).resolve("dist/models/" + name));
+        JsonNode reference = JSON.readTree(getClass().getResource("/dev/finetune4j/vision/nsfwjs-" + name + "-tfjs.json"));
         float[] nchw = new float[3 * side * side];
         for (int y = 0; y < side; y++) {
             for (int x = 0; x < side; x++) {
@@ -141,12 +161,13 @@ class TfjsImportTest {
         }
         try (ai.djl.ndarray.NDManager manager = dev.finetune4j.TensorRuntime.newManager();
                 dev.finetune4j.model.ParameterStore params = new dev.finetune4j.model.ParameterStore(manager)) {
-            dev.finetune4j.model.mobilenet.MobileNetV2 body = new dev.finetune4j.model.mobilenet.MobileNetV2(
-                    dev.finetune4j.model.mobilenet.MobileNetV2.Config.keras(), params);
+            dev.finetune4j.model.Body<ai.djl.ndarray.NDArray> body = bodyOf.apply(params);
+            KerasToTorchvision.Mapped mapped = mapping.apply(model.weights(), body);
             for (dev.finetune4j.model.Module m : body.modules()) {
                 m.parameters().keySet().forEach(l -> params.put(m.key(l), mapped.body().get(m.key(l))));
                 m.buffers().keySet().forEach(l -> params.putBuffer(m.key(l), mapped.body().get(m.key(l))));
             }
+            assertThat(mapped.rest().keySet()).as("all but nsfwjs's head is mapped").allMatch(k -> k.startsWith("dense_"));
             ai.djl.ndarray.NDArray input = manager.create(nchw, new ai.djl.ndarray.types.Shape(1, 3, side, side));
             ai.djl.ndarray.NDArray features = body.features(manager, input, false);
             float[] f = features.toFloatArray();
@@ -157,8 +178,6 @@ class TfjsImportTest {
                 worst = Math.max(worst, Math.abs(f[i] - expected.get(i).asDouble()) / Math.max(1, Math.abs(expected.get(i).asDouble())));
             }
             assertThat(worst).as("largest relative feature error against tfjs").isLessThan(1e-4);
-
-            // nsfwjs's own head: dense 256 relu, dense 128 relu, dense 5 softmax
             ai.djl.ndarray.NDArray x = features;
             for (String dense : new String[] {"dense_1", "dense_2", "dense_3"}) {
                 Map<String, HostTensor> d = KerasToTorchvision.dense(mapped.rest(), dense, dense, "nsfwjs");
