@@ -2,9 +2,7 @@ package dev.finetune4j.model.inception;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import dev.finetune4j.TensorRuntime;
 import dev.finetune4j.model.HostTensor;
 import dev.finetune4j.model.ImageClassifier;
@@ -42,17 +40,8 @@ class InceptionV3ParityTest {
         Map<String, HostTensor> io = SafeTensors.read(tmp.resolve("inception_v3-io.safetensors"));
         try (NDManager manager = TensorRuntime.newManager();
                 ImageClassifier model = ImageClassifier.fromStateDict(manager, ps -> new InceptionV3(InceptionV3.Config.torchvision(), ps), "fc", 0.5f,
-                        weights, List.of("a", "b", "c"), "fixture");
-                NDManager step = manager.newSubManager()) {
-            HostTensor input = io.get("input");
-            NDArray x = step.create(input.data(), new Shape(input.shape()));
-            float[] logits = model.logits(step, x, false).toFloatArray();
-            float[] expected = io.get("logits").data();
-            for (int i = 0; i < logits.length; i++) {
-                assertThat((double) Math.abs(logits[i] - expected[i])).as("logit %d: %s vs %s", i, logits[i], expected[i])
-                        .isLessThanOrEqualTo(1e-4 * Math.max(1, Math.abs(expected[i])));
-            }
-            assertThat(model.parameters().all().keySet()).containsExactlyInAnyOrderElementsOf(weights.keySet());
+                        weights, List.of("a", "b", "c"), "fixture")) {
+            dev.finetune4j.model.TorchvisionFixtures.assertSameLogits(model, weights, io, 1e-4);
             assertThat(model.body().blocks()).isEqualTo(11);
             assertThat(model.blockOf("Mixed_7c.branch_pool.conv.weight")).isEqualTo(10);
         }

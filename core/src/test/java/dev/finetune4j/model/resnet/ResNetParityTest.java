@@ -1,16 +1,12 @@
 package dev.finetune4j.model.resnet;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import dev.finetune4j.TensorRuntime;
 import dev.finetune4j.model.HostTensor;
 import dev.finetune4j.model.ImageClassifier;
-import dev.finetune4j.model.io.SafeTensors;
-import java.nio.file.Path;
+import dev.finetune4j.model.TorchvisionFixtures;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,21 +21,14 @@ class ResNetParityTest {
     @ParameterizedTest
     @ValueSource(strings = {"basic", "bottleneck"})
     void logitsMatchTorchvisionInEvalMode(String kind) throws Exception {
-        Path dir = Path.of(ResNetParityTest.class.getResource("/dev/finetune4j/vision/").toURI());
-        Map<String, HostTensor> weights = SafeTensors.read(dir.resolve("resnet-" + kind + "-tiny.safetensors"));
-        Map<String, HostTensor> io = SafeTensors.read(dir.resolve("resnet-" + kind + "-tiny-io.safetensors"));
+        Map<String, HostTensor> weights = TorchvisionFixtures.weights("resnet-" + kind + "-tiny");
+        Map<String, HostTensor> io = TorchvisionFixtures.io("resnet-" + kind + "-tiny");
         ResNet.Config config = new ResNet.Config("narrow", kind.equals("bottleneck"), new int[] {2, 1, 1, 1},
                 new int[] {8, 16, 32, 64}, 8);
         try (NDManager manager = TensorRuntime.newManager();
                 ImageClassifier model = ImageClassifier.fromStateDict(manager, p -> new ResNet(config, p), "fc", 0f,
-                        weights, List.of("a", "b", "c"), "fixture");
-                NDManager step = manager.newSubManager()) {
-            HostTensor input = io.get("input");
-            NDArray x = step.create(input.data(), new Shape(input.shape()));
-            float[] logits = model.logits(step, x, false).toFloatArray();
-            float[] expected = io.get("logits").data();
-            for (int i = 0; i < logits.length; i++) assertThat(logits[i]).as("logit %d", i).isCloseTo(expected[i], within(1e-4f));
-            assertThat(model.parameters().all().keySet()).containsExactlyInAnyOrderElementsOf(weights.keySet());
+                        weights, List.of("a", "b", "c"), "fixture")) {
+            TorchvisionFixtures.assertSameLogits(model, weights, io, 1e-4);
             assertThat(model.body().blocks()).isEqualTo(5);
             assertThat(model.blockOf("layer1.1.conv2.weight")).isEqualTo(1);
             assertThat(model.blockOf("conv1.weight")).isEqualTo(dev.finetune4j.model.Module.BELOW);

@@ -1,16 +1,12 @@
 package dev.finetune4j.model.vgg;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import dev.finetune4j.TensorRuntime;
 import dev.finetune4j.model.HostTensor;
 import dev.finetune4j.model.ImageClassifier;
-import dev.finetune4j.model.io.SafeTensors;
-import java.nio.file.Path;
+import dev.finetune4j.model.TorchvisionFixtures;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,21 +21,14 @@ class VggParityTest {
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
     void logitsMatchTorchvisionInEvalMode(boolean batchNorm) throws Exception {
-        Path dir = Path.of(VggParityTest.class.getResource("/dev/finetune4j/vision/").toURI());
         String name = batchNorm ? "vgg-bn-tiny" : "vgg-tiny";
-        Map<String, HostTensor> weights = SafeTensors.read(dir.resolve(name + ".safetensors"));
-        Map<String, HostTensor> io = SafeTensors.read(dir.resolve(name + "-io.safetensors"));
+        Map<String, HostTensor> weights = TorchvisionFixtures.weights(name);
+        Map<String, HostTensor> io = TorchvisionFixtures.io(name);
         Vgg.Config config = new Vgg.Config("narrow", new int[] {8, Vgg.M, 16, 16, Vgg.M}, batchNorm, 32);
         try (NDManager manager = TensorRuntime.newManager();
                 ImageClassifier model = ImageClassifier.fromStateDict(manager, p -> new Vgg(config, p), "classifier.6",
-                        0.5f, weights, List.of("a", "b", "c"), "fixture");
-                NDManager step = manager.newSubManager()) {
-            HostTensor input = io.get("input");
-            NDArray x = step.create(input.data(), new Shape(input.shape()));
-            float[] logits = model.logits(step, x, false).toFloatArray();
-            float[] expected = io.get("logits").data();
-            for (int i = 0; i < logits.length; i++) assertThat(logits[i]).as("logit %d", i).isCloseTo(expected[i], within(1e-4f));
-            assertThat(model.parameters().all().keySet()).containsExactlyInAnyOrderElementsOf(weights.keySet());
+                        0.5f, weights, List.of("a", "b", "c"), "fixture")) {
+            TorchvisionFixtures.assertSameLogits(model, weights, io, 1e-4);
             assertThat(model.body().blocks()).isEqualTo(4);
             assertThat(model.body().loraSites()).extracting(dev.finetune4j.model.Module::name)
                     .containsExactly("classifier.0", "classifier.3");
