@@ -138,9 +138,9 @@ record Continual(PreviousExport previous, List<Example> oldTrain, List<Example> 
 
     private static String sha256(Path file) {
         try {
-            return Provenance.sha256(Files.readAllBytes(file));
-        } catch (IOException e) {
-            throw new UserError("cannot read " + file + ": " + e.getMessage(), e);
+            return Provenance.sha256(file);
+        } catch (java.io.UncheckedIOException e) {
+            throw new UserError("cannot read " + file + ": " + e.getCause().getMessage(), e);
         }
     }
 }

@@ -469,16 +469,15 @@ public final class FineTune {
             Tested test, List<String> labels) {
         Map<String, Object> m = new LinkedHashMap<>(calibrated.toMap(labels));
         float[][] scaled = calibrated.probabilities(validation);
-        m.put("validation", eceMap(validation, scaled, validationGold));
+        Map<String, Object> v = eceMap(validation, scaled, validationGold);
+        m.put("validation", v);
         String line = String.format(Locale.ROOT, "calibration: temperature %.3f (validation ECE %.4f -> %.4f",
-                calibrated.temperature(), Calibration.expectedCalibrationError(validation, validationGold),
-                Calibration.expectedCalibrationError(scaled, validationGold));
+                calibrated.temperature(), v.get("ece_before"), v.get("ece_after"));
         if (test != null) {
-            m.put("test", eceMap(test.raw(), test.calibrated(), test.gold()));
+            Map<String, Object> t = eceMap(test.raw(), test.calibrated(), test.gold());
+            m.put("test", t);
             m.put("test_reliability", Calibration.binsMap(Calibration.reliability(test.calibrated(), test.gold())));
-            line += String.format(Locale.ROOT, "; test ECE %.4f -> %.4f",
-                    Calibration.expectedCalibrationError(test.raw(), test.gold()),
-                    Calibration.expectedCalibrationError(test.calibrated(), test.gold()));
+            line += String.format(Locale.ROOT, "; test ECE %.4f -> %.4f", t.get("ece_before"), t.get("ece_after"));
         }
         log.println(line + ")");
         if (labels.size() == 2 && recipe.eval().tuneThreshold()) {

@@ -1,8 +1,8 @@
 package dev.finetune4j.pipeline;
 
 import dev.finetune4j.recipe.Recipe;
+import dev.finetune4j.train.SteadySpeed;
 import dev.finetune4j.train.StopTraining;
-import dev.finetune4j.train.TrainingListener;
 import dev.finetune4j.util.AtomicFiles;
 import dev.finetune4j.util.ProcessMemory;
 import java.io.PrintStream;
@@ -40,29 +40,10 @@ public final class Probe {
     public static Measured run(Recipe recipe, int steps, Path dir, PrintStream log) {
         if (steps < 2) throw new IllegalArgumentException("a probe needs at least 2 steps: the first one warms up");
         long t0 = System.nanoTime();
-        long[] total = new long[1];
-        int[] epochs = new int[1];
-        int[] examples = new int[1];
-        long[] firstEnd = new long[1];
-        long[] seenAfterFirst = new long[1];
-        double[] speed = new double[1];
-        TrainingListener listener = new TrainingListener() {
-            @Override
-            public void onStart(long totalSteps, int e, int trainExamples) {
-                total[0] = totalSteps;
-                epochs[0] = e;
-                examples[0] = trainExamples;
-            }
-
+        SteadySpeed listener = new SteadySpeed() {
             @Override
             public void onStep(Step step) {
-                long now = System.nanoTime();
-                if (step.step() == 1) {
-                    firstEnd[0] = now;
-                    seenAfterFirst[0] = step.examplesSeen();
-                } else {
-                    speed[0] = (step.examplesSeen() - seenAfterFirst[0]) / ((now - firstEnd[0]) / 1e9);
-                }
+                super.onStep(step);
                 if (step.step() >= steps) throw new StopTraining("probe");
             }
         };
@@ -71,9 +52,10 @@ public final class Probe {
         } catch (StopTraining expected) {
             // the probe ends here on purpose
         }
-        if (total[0] == 0) throw new IllegalStateException("the probe did not reach its first training step");
-        Measured m = new Measured(total[0], epochs[0], examples[0], recipe.train().batchSize(),
-                recipe.train().effectiveBatchSize(), speed[0], (firstEnd[0] - t0) / 1e9, ProcessMemory.peakRssMb());
+        if (listener.totalSteps() == 0) throw new IllegalStateException("the probe did not reach its first training step");
+        Measured m = new Measured(listener.totalSteps(), listener.epochs(), listener.trainExamples(),
+                recipe.train().batchSize(), recipe.train().effectiveBatchSize(), listener.examplesPerSecond(),
+                (listener.firstStepEndNanos() - t0) / 1e9, ProcessMemory.peakRssMb());
         AtomicFiles.writeJson(dir.resolve("probe.json"), m.toMap());
         return m;
     }

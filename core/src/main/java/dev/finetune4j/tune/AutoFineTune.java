@@ -6,6 +6,7 @@ import dev.finetune4j.pipeline.Modalities;
 import dev.finetune4j.pipeline.Modality;
 import dev.finetune4j.recipe.Recipe;
 import dev.finetune4j.recipe.RecipeLoader;
+import dev.finetune4j.train.SteadySpeed;
 import dev.finetune4j.train.TrainingListener;
 import dev.finetune4j.util.AtomicFiles;
 import java.io.IOException;
@@ -240,39 +241,17 @@ public final class AutoFineTune {
         Map<String, Object> known = (Map<String, Object>) state.get("probe");
         if (known == null) {
             log.printf("auto: probe: %d training steps to measure this machine%n", PROBE_STEPS);
-            int[] trainExamples = new int[1];
-            // the first step pays for warming up (allocations, kernel choice): speed is measured after it
-            long[] firstStepEnd = new long[1];
-            double[] steadyExamplesPerSecond = new double[1];
-            long[] examplesAfterFirst = new long[1];
-            TrainingListener sizes = new TrainingListener() {
-                @Override
-                public void onStart(long totalSteps, int epochs, int examples) {
-                    trainExamples[0] = examples;
-                }
-
-                @Override
-                public void onStep(Step step) {
-                    long now = System.nanoTime();
-                    if (step.step() == 1) {
-                        firstStepEnd[0] = now;
-                        examplesAfterFirst[0] = step.examplesSeen();
-                    } else {
-                        steadyExamplesPerSecond[0] = (step.examplesSeen() - examplesAfterFirst[0])
-                                / ((now - firstStepEnd[0]) / 1e9);
-                    }
-                }
-            };
+            SteadySpeed sizes = new SteadySpeed();
             double t0 = budget.spent();
             Recipe recipe = RecipeLoader.load(base, List.of("train.max_steps=" + PROBE_STEPS, "name=probe"));
-            FineTune.Outcome o = new FineTune(recipe, quietLog(out.resolve("probe.log"))).forTrial(null)
+            FineTune.Outcome o = new FineTune(recipe, Study.quietLog(out.resolve("probe.log"))).forTrial(null)
                     .run(out.resolve("probe"), sizes);
             double wall = budget.spent() - t0;
             known = new LinkedHashMap<>();
-            known.put("train_examples_per_second", steadyExamplesPerSecond[0] > 0 ? steadyExamplesPerSecond[0]
+            known.put("train_examples_per_second", sizes.examplesPerSecond() > 0 ? sizes.examplesPerSecond()
                     : o.training().examplesPerSecond());
             known.put("overhead_seconds", Math.max(0, wall - o.training().trainSeconds()));
-            known.put("train_examples", trainExamples[0]);
+            known.put("train_examples", sizes.trainExamples());
             known.put("validation_examples", o.validation() == null ? 0 : o.validation().n());
             state.put("probe", known);
             saveSpent(out, state, budget);
@@ -291,7 +270,7 @@ public final class AutoFineTune {
             log.println("auto: linear probe: a head on the frozen body's features (the bar the study must beat)");
             AtomicFiles.deleteRecursively(dir);
             Recipe recipe = RecipeLoader.load(base, List.of("strategy.type=feature-extraction", "name=linear-probe"));
-            new FineTune(recipe, quietLog(out.resolve("linear-probe.log"))).run(dir, TrainingListener.none());
+            new FineTune(recipe, Study.quietLog(out.resolve("linear-probe.log"))).run(dir, TrainingListener.none());
         }
         Map<String, Object> metrics = readJson(dir.resolve("metrics.json"));
         Map<String, Object> m = new LinkedHashMap<>();
@@ -419,15 +398,6 @@ public final class AutoFineTune {
         } catch (IOException e) {
             AtomicFiles.deleteRecursively(staged);
             throw AtomicFiles.writeFailed(to, e);
-        }
-    }
-
-    private static PrintStream quietLog(Path file) {
-        try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            return new PrintStream(Files.newOutputStream(file), true, java.nio.charset.StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw AtomicFiles.writeFailed(file, e);
         }
     }
 }

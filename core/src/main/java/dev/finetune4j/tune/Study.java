@@ -89,8 +89,8 @@ public final class Study {
     }
 
     /** Whether another trial may start: always without a budget; with one, when the expected trial fits. */
-    static boolean mayStart(Budget budget, double reserve, double firstTrialEstimate, List<Trial> trials,
-            List<Double> finishedSeconds, int running) {
+    static boolean mayStart(Budget budget, double reserve, double firstTrialEstimate, List<Double> finishedSeconds,
+            int running) {
         if (budget == null) return true;
         double expected = finishedSeconds.isEmpty() ? firstTrialEstimate
                 : finishedSeconds.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
@@ -155,7 +155,7 @@ public final class Study {
                 }
                 Trial next;
                 synchronized (store) {
-                    if (!mayStart(budget, reserve, firstTrialEstimate, store.trials(), finishedSeconds(store),
+                    if (!mayStart(budget, reserve, firstTrialEstimate, finishedSeconds(store),
                             running.size())) {
                         log.printf("study: no more trials: %s, %.0f s kept for what follows%n", budget, reserve);
                         break;
@@ -310,7 +310,8 @@ public final class Study {
         AtomicFiles.writeString(outputDir.resolve("leaderboard.csv"), csv.toString());
     }
 
-    private static PrintStream quietLog(Path file) throws UserError {
+    /** A log file for a run whose output the console does not show. */
+    static PrintStream quietLog(Path file) throws UserError {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             return new PrintStream(Files.newOutputStream(file), true, StandardCharsets.UTF_8);

@@ -61,18 +61,18 @@ class BudgetTest {
         FakeClock clock = new FakeClock();
         Budget budget = new Budget(1000, 0, clock::now);
         // no trial finished yet: the plan's estimate (300 s) and the 200 s reserve fit in 1,000 s
-        assertThat(Study.mayStart(budget, 200, 300, List.of(), List.of(), 0)).isTrue();
+        assertThat(Study.mayStart(budget, 200, 300, List.of(), 0)).isTrue();
         // two running trials share the cores: a third would take 900 s
-        assertThat(Study.mayStart(budget, 200, 300, List.of(), List.of(), 2)).isFalse();
+        assertThat(Study.mayStart(budget, 200, 300, List.of(), 2)).isFalse();
         clock.advance(400);
         // finished trials took 100 and 300 s: 200 s expected, 600 s left, 200 kept
-        assertThat(Study.mayStart(budget, 200, 300, List.of(), List.of(100.0, 300.0), 0)).isTrue();
+        assertThat(Study.mayStart(budget, 200, 300, List.of(100.0, 300.0), 0)).isTrue();
         clock.advance(250);
-        assertThat(Study.mayStart(budget, 200, 300, List.of(), List.of(100.0, 300.0), 0)).isFalse();
+        assertThat(Study.mayStart(budget, 200, 300, List.of(100.0, 300.0), 0)).isFalse();
         // 350 s left. Planned, the final run keeps 330 s back; once trials of 50 s have run, 1.1 x 50 s is kept
-        assertThat(Study.mayStart(budget, 330, 50, List.of(), List.of(), 0)).isFalse();
-        assertThat(Study.mayStart(budget, 330, 50, List.of(), List.of(50.0, 50.0), 0)).isTrue();
-        assertThat(Study.mayStart(null, 200, 300, List.of(), List.of(), 5)).as("no budget, no limit").isTrue();
+        assertThat(Study.mayStart(budget, 330, 50, List.of(), 0)).isFalse();
+        assertThat(Study.mayStart(budget, 330, 50, List.of(50.0, 50.0), 0)).isTrue();
+        assertThat(Study.mayStart(null, 200, 300, List.of(), 5)).as("no budget, no limit").isTrue();
     }
 
     @Test

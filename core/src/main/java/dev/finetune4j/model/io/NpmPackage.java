@@ -48,7 +48,7 @@ public record NpmPackage(String name, String version, String sha256) {
                 log.printf("fetching %s@%s from the npm registry (npm pack) into %s%n", name, version, dir);
                 npmPack(dir);
             }
-            String actual = Provenance.sha256(Files.readAllBytes(tgz));
+            String actual = Provenance.sha256(tgz);
             if (!actual.equals(sha256)) {
                 Files.move(tgz, dir.resolve(tarball() + ".rejected"), StandardCopyOption.REPLACE_EXISTING);
                 throw new UserError(tgz + ": SHA-256 " + actual + ", but " + name + "@" + version + " is pinned to "
