@@ -58,10 +58,14 @@ public final class Convolutions {
         return Module.of(key, Module.Kind.CONVOLUTION, block, p);
     }
 
-    /** BatchNorm over channels (axis 1); in training it normalises by the batch and moves the running statistics. */
+    /**
+     * BatchNorm over channels (axis 1); in training, while its own parameters train (see
+     * {@link ParameterStore#updatesStatistics}), it normalises by the batch and moves the running statistics.
+     */
     public static NDArray batchNorm(ParameterStore params, String key, NDArray x, double eps, boolean training) {
         return BatchNorm.batchNorm(x, params.get(key + ".running_mean"), params.get(key + ".running_var"),
-                params.get(key + ".weight"), params.get(key + ".bias"), 1, MOMENTUM, (float) eps, training)
+                params.get(key + ".weight"), params.get(key + ".bias"), 1, MOMENTUM, (float) eps,
+                training && params.updatesStatistics(key))
                 .singletonOrThrow();
     }
 }

@@ -22,6 +22,7 @@ public final class ParameterStore implements AutoCloseable {
     private final Map<String, NDArray> arrays = new LinkedHashMap<>();
     private final Map<String, Boolean> trainable = new LinkedHashMap<>();
     private final java.util.Set<String> buffers = new java.util.HashSet<>();
+    private boolean statisticsFrozen;
 
     public ParameterStore(NDManager parent) {
         this.manager = parent.newSubManager();
@@ -120,6 +121,23 @@ public final class ParameterStore implements AutoCloseable {
 
     public boolean isTrainable(String name) {
         return trainable.getOrDefault(name, false);
+    }
+
+    /**
+     * Keeps every norm layer's running statistics as they are, in training too ({@code train.freeze_batchnorm}:
+     * batch statistics of a few examples are noisy estimates).
+     */
+    public void freezeStatistics(boolean on) {
+        statisticsFrozen = on;
+    }
+
+    /**
+     * Whether the norm layer {@code norm} normalises a training batch by its own statistics and moves
+     * its running ones: only while it trains. A frozen BatchNorm stays in inference mode, as the rest
+     * of the frozen layers it belongs to.
+     */
+    public boolean updatesStatistics(String norm) {
+        return !statisticsFrozen && (isTrainable(norm + ".weight") || isTrainable(norm + ".bias"));
     }
 
     public long count(boolean onlyTrainable) {
