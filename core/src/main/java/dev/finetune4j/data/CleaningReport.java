@@ -10,15 +10,24 @@ import java.util.stream.Collectors;
 
 /**
  * What cleaning did: rows in and out, and for every {@link DropReason} how many rows it dropped with
- * up to {@value #MAX_EXAMPLE_LINES} of their line numbers. {@code rowsIn == rowsOut + dropped()}.
+ * up to {@value #MAX_EXAMPLE_LINES} of their line numbers, and of their names where rows have one
+ * (an image's path). {@code rowsIn == rowsOut + dropped()}.
  */
 public record CleaningReport(int rowsIn, int rowsOut, Map<DropReason, Dropped> drops) {
     public static final int MAX_EXAMPLE_LINES = 5;
 
-    /** Rows dropped for one reason: the count and the first few line numbers (ascending). */
-    public record Dropped(int count, List<Integer> exampleLines) {
+    /**
+     * Rows dropped for one reason: the count, the first few line numbers (ascending) and, for rows
+     * that have names, theirs (same rows, same order; else empty).
+     */
+    public record Dropped(int count, List<Integer> exampleLines, List<String> exampleNames) {
         public Dropped {
             exampleLines = List.copyOf(exampleLines);
+            exampleNames = List.copyOf(exampleNames);
+        }
+
+        public Dropped(int count, List<Integer> exampleLines) {
+            this(count, exampleLines, List.of());
         }
     }
 
@@ -46,11 +55,14 @@ public record CleaningReport(int rowsIn, int rowsOut, Map<DropReason, Dropped> d
         if (dropped() == 0) return sb.toString();
         int width = 0;
         for (DropReason r : DropReason.values()) width = Math.max(width, r.description().length());
-        sb.append(String.format("  %-" + width + "s  %6s  %s%n", "reason", "rows", "e.g. lines"));
+        boolean named = drops.values().stream().anyMatch(d -> !d.exampleNames().isEmpty());
+        sb.append(String.format("  %-" + width + "s  %6s  %s%n", "reason", "rows", named ? "e.g." : "e.g. lines"));
         for (DropReason r : DropReason.values()) {
             Dropped d = drops.get(r);
             if (d.count() == 0) continue;
-            String lines = d.exampleLines().stream().map(String::valueOf).collect(Collectors.joining(", "));
+            String lines = d.exampleNames().isEmpty()
+                    ? d.exampleLines().stream().map(String::valueOf).collect(Collectors.joining(", "))
+                    : String.join(", ", d.exampleNames());
             if (d.count() > d.exampleLines().size()) lines += ", ...";
             sb.append(String.format("  %-" + width + "s  %6d  %s%n", r.description(), d.count(), lines));
         }
@@ -66,6 +78,7 @@ public record CleaningReport(int rowsIn, int rowsOut, Map<DropReason, Dropped> d
             entry.put("count", d.count());
             entry.put("description", r.description());
             entry.put("example_lines", new ArrayList<>(d.exampleLines()));
+            if (!d.exampleNames().isEmpty()) entry.put("examples", new ArrayList<>(d.exampleNames()));
             dropped.put(r.key(), entry);
         }
         Map<String, Object> map = new LinkedHashMap<>();

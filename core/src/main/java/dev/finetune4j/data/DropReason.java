@@ -8,7 +8,11 @@ public enum DropReason {
     MISSING_LABEL("missing label"),
     EMPTY_LABEL("empty label"),
     EXACT_DUPLICATE("exact duplicate (first copy kept)"),
-    CONFLICTING_DUPLICATE("same text, different labels (all copies dropped)");
+    CONFLICTING_DUPLICATE("same text, different labels (all copies dropped)"),
+    MISSING_FILE("file not found"),
+    EMPTY_FILE("empty file"),
+    NOT_AN_IMAGE("not a PNG, JPEG, BMP or GIF"),
+    CORRUPT_IMAGE("image does not decode (truncated or damaged)");
 
     private final String description;
 

@@ -119,6 +119,16 @@ public class Classifier<B> implements TrainableModel<B>, AutoCloseable {
         return labels;
     }
 
+    /** The head's key: its tensors are {@code headKey.weight} and {@code headKey.bias}. */
+    public String headKey() {
+        return headKey;
+    }
+
+    /** The dropout before the head, while training. */
+    public float dropout() {
+        return dropout;
+    }
+
     public Set<String> newlyInitialised() {
         return newlyInitialised;
     }

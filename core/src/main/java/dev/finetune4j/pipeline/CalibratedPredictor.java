@@ -26,6 +26,11 @@ final class CalibratedPredictor implements Predictor {
     }
 
     @Override
+    public float[][] probabilitiesOfImages(List<dev.finetune4j.vision.DecodedImage> images) {
+        return calibrated.probabilities(model.probabilitiesOfImages(images));
+    }
+
+    @Override
     public int[] decide(float[][] probabilities) {
         return calibrated.decide(probabilities);
     }

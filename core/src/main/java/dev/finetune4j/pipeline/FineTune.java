@@ -590,7 +590,7 @@ public final class FineTune {
                 h.putAll(run.describe(e));
                 hardest.add(h);
                 if (i < 5) {
-                    log.printf("  %s:%d  label %s, predicted %s, loss %.2f%n", file, e.line(), e.label(),
+                    log.printf("  %s  label %s, predicted %s, loss %.2f%n", run.where(e, file), e.label(),
                             data.labels().name(predicted), loss);
                 }
             }
@@ -616,7 +616,7 @@ public final class FineTune {
         m.put("reference", !data.validation().isEmpty() ? "validation" : "test");
         m.put("n", after.length);
         m.put("mean_cosine_to_pretrained", before.length == 0 ? Double.NaN : sum / before.length);
-        log.printf("forgetting: mean cosine of fine-tuned to pre-trained sentence embeddings %.4f%n",
+        log.printf("forgetting: mean cosine of fine-tuned to pre-trained body representations %.4f%n",
                 m.get("mean_cosine_to_pretrained"));
         return m;
     }

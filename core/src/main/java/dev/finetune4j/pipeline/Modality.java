@@ -122,6 +122,11 @@ public interface Modality<B> extends TaskKeys {
         /** Writes the trained model in its modality's standard layout; {@code info} goes into its config. */
         void export(Path dir, Map<String, Object> info);
 
+        /** Where an example is, for the log: {@code file:line} by default. */
+        default String where(Example example, String file) {
+            return file + ":" + example.line();
+        }
+
         /** The input of an example as a prediction line shows it, e.g. {@code {"text": ...}}. */
         Map<String, Object> describe(Example example);
 

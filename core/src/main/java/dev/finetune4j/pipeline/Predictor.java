@@ -26,6 +26,20 @@ public interface Predictor extends AutoCloseable {
     /** One row per example: the probability of each of {@link #labels()}. */
     float[][] probabilities(List<Example> examples);
 
+    /**
+     * The probabilities of images given decoded (a server's request), for models that take images;
+     * rows as {@link #probabilities}.
+     */
+    default float[][] probabilitiesOfImages(List<dev.finetune4j.vision.DecodedImage> images) {
+        throw new UnsupportedOperationException("this model takes " + describe().getOrDefault("input", "texts")
+                + ", not images");
+    }
+
+    /** {@link #predict} of decoded images. */
+    default List<Prediction> predictImages(List<dev.finetune4j.vision.DecodedImage> images) {
+        return predictions(probabilitiesOfImages(images));
+    }
+
     /** What a client needs to know about the model: its task, body, input limits ({@code GET /v1/model}). */
     Map<String, Object> describe();
 
@@ -35,7 +49,11 @@ public interface Predictor extends AutoCloseable {
     }
 
     default List<Prediction> predict(List<Example> examples) {
-        float[][] probabilities = probabilities(examples);
+        return predictions(probabilities(examples));
+    }
+
+    /** Each row's decision and every label's probability. */
+    default List<Prediction> predictions(float[][] probabilities) {
         int[] best = decide(probabilities);
         List<String> labels = labels();
         List<Prediction> out = new ArrayList<>(probabilities.length);

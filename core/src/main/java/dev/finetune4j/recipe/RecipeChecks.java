@@ -20,8 +20,10 @@ final class RecipeChecks {
 
     static void check(RecipeDocument doc, ObjectNode full, Path baseDir) {
         JsonNode data = full.path("data");
+        TaskKeys task = RecipeSchema.taskKeys(full.path("task").asText());
+        boolean folders = task != null && task.readsFolders();
         for (String split : new String[] {"train", "validation", "test"}) {
-            checkDataFile(doc, "/data/" + split, data.path(split), data.path("format"), baseDir);
+            checkDataFile(doc, "/data/" + split, data.path(split), data.path("format"), baseDir, folders);
         }
         checkFractions(doc, data);
         checkTaskKeys(doc, full, RecipeSchema.at(""), "");
@@ -122,7 +124,8 @@ final class RecipeChecks {
         return false;
     }
 
-    private static void checkDataFile(RecipeDocument doc, String pointer, JsonNode value, JsonNode format, Path baseDir) {
+    private static void checkDataFile(RecipeDocument doc, String pointer, JsonNode value, JsonNode format, Path baseDir,
+            boolean folders) {
         if (!value.isTextual() || value.asText().isEmpty()) {
             return;
         }
@@ -138,7 +141,8 @@ final class RecipeChecks {
         if (!Files.exists(file)) {
             doc.problem(where.problem("'" + key + "': file not found: " + file));
         } else if (Files.isDirectory(file)) {
-            doc.problem(where.problem("'" + key + "': " + file + " is a directory, not a data file"));
+            if (!folders) doc.problem(where.problem("'" + key + "': " + file + " is a directory, not a data file"));
+            return;
         } else if (!Files.isReadable(file)) {
             doc.problem(where.problem("'" + key + "': cannot read " + file + " (permission denied)"));
         }

@@ -26,6 +26,11 @@ public interface TaskKeys {
     /** The record the fragment binds to, with one component per section of the fragment. */
     Class<? extends TaskSettings> settingsType();
 
+    /** Whether a data key may name a folder (images in class folders) as well as a CSV / TSV / JSONL file. */
+    default boolean readsFolders() {
+        return false;
+    }
+
     /** The task's own settings as bound from a recipe; {@link Recipe#settings(Class)} gives them typed. */
     interface TaskSettings {}
 

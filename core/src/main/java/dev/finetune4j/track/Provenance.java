@@ -33,7 +33,7 @@ public final class Provenance {
         m.put("kind", model.kind().name().toLowerCase());
         m.put("description", model.description());
         m.put("weights_sha256", sha256(model.weights()));
-        m.put("tokenizer_sha256", sha256(model.tokenizerJson()));
+        if (model.tokenizerJson() != null) m.put("tokenizer_sha256", sha256(model.tokenizerJson()));
         p.put("model", m);
         Map<String, Object> data = new LinkedHashMap<>();
         DataConfig dc = recipe.data();
@@ -64,7 +64,23 @@ public final class Provenance {
         }
     }
 
+    /**
+     * The SHA-256 of a file's bytes; of a folder (images in class folders), that of its files' relative
+     * paths and digests, sorted; null for none.
+     */
     public static String sha256(Path file) {
+        if (file == null) return null;
+        if (Files.isDirectory(file)) {
+            try (java.util.stream.Stream<Path> walk = Files.walk(file)) {
+                StringBuilder sb = new StringBuilder();
+                for (Path f : walk.filter(Files::isRegularFile).sorted().toList()) {
+                    sb.append(file.relativize(f)).append(' ').append(sha256(f)).append('\n');
+                }
+                return sha256(sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
         try (InputStream in = Files.newInputStream(file)) {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             byte[] buf = new byte[1 << 16];

@@ -50,7 +50,10 @@ public final class Evaluator {
         // Grad mode is per thread in PyTorch: make sure no graph is recorded whichever thread runs this.
         JniUtils.setGradMode(false);
         try (NDManager base = TensorRuntime.newManager()) {
-            for (int[] batch : LengthBucketBatcher.sequential(lengths, batchSize)) {
+            List<int[]> batches = LengthBucketBatcher.sequential(lengths, batchSize);
+            for (int b = 0; b < batches.size(); b++) {
+                int[] batch = batches.get(b);
+                if (b + 1 < batches.size()) data.prefetch(batches.get(b + 1), BatchContext.EVALUATION);
                 try (NDManager scope = base.newSubManager()) {
                     sink.accept(batch, f.apply(scope, data.collate(scope, batch)).toFloatArray());
                 }

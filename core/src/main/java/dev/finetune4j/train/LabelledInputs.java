@@ -24,6 +24,21 @@ public interface LabelledInputs<B> {
      */
     B collate(NDManager scope, int[] indices, BatchContext context);
 
+    /**
+     * A hint that the batch {@code collate} is asked for next is this one, so that inputs which take
+     * long to make (decoded, augmented images) can make it meanwhile. Nothing by default.
+     */
+    default void prefetch(int[] indices, BatchContext context) {}
+
+    /**
+     * The class distribution each example of the batch is to be fitted to, [batch, classes], when it is
+     * not its label alone (mixup and cutmix mix two examples' labels); null: the labels. Drawn from
+     * {@code context} as {@link #collate} draws, so the two agree.
+     */
+    default ai.djl.ndarray.NDArray targets(NDManager scope, int[] indices, BatchContext context) {
+        return null;
+    }
+
     /** A batch outside training: no augmentation. */
     default B collate(NDManager scope, int[] indices) {
         return collate(scope, indices, BatchContext.EVALUATION);

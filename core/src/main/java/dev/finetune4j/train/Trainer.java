@@ -289,6 +289,13 @@ public final class Trainer {
                             try (NDManager microScope = micro == 1 ? null : scope.newSubManager()) {
                                 NDManager m = micro == 1 ? scope : microScope;
                                 BatchContext context = new BatchContext(options.seed(), p.epoch, p.step, j, true);
+                                if (j + 1 < micro) {
+                                    train.prefetch(batches.get(p.batchInEpoch + j + 1),
+                                            new BatchContext(options.seed(), p.epoch, p.step, j + 1, true));
+                                } else if (p.batchInEpoch + micro < batches.size()) {
+                                    train.prefetch(batches.get(p.batchInEpoch + micro),
+                                            new BatchContext(options.seed(), p.epoch, p.step + 1, 0, true));
+                                }
                                 MicroStep r = forwardBackward(model, train, batch, context, m, start, share);
                                 loss += r.loss();
                                 if (trace != null) logitsCrc = logitsCrc * 31 + StepTrace.crc(r.logits());
@@ -382,7 +389,9 @@ public final class Trainer {
         JniUtils.setGradMode(true);
         try {
             logits = model.logits(scope, inputs, true);
-            lossArray = crossEntropy(logits, labelsOf(scope, train, batch), options.classWeights());
+            NDArray soft = train.targets(scope, batch, context);
+            lossArray = soft != null ? crossEntropyOf(logits, soft, options.classWeights())
+                    : crossEntropy(logits, labelsOf(scope, train, batch), options.classWeights());
             if (options.regularization().any()) {
                 lossArray = lossArray.add(penalty(model, start, options.regularization(), scope));
             }
@@ -572,10 +581,17 @@ public final class Trainer {
      * {@code sum_i w[y_i] * -log p_i(y_i) / sum_i w[y_i]}. {@code classWeights == null}: unweighted mean.
      */
     public static NDArray crossEntropy(NDArray logits, NDArray classIndices, float[] classWeights) {
-        NDArray oneHot = classIndices.oneHot((int) logits.getShape().get(1), DataType.FLOAT32);
-        NDArray nll = logits.logSoftmax(-1).mul(oneHot).sum(new int[] {1}).neg();
+        return crossEntropyOf(logits, classIndices.oneHot((int) logits.getShape().get(1), DataType.FLOAT32), classWeights);
+    }
+
+    /**
+     * Cross-entropy against target distributions [batch, classes] (one-hot labels, or mixed ones),
+     * class-weighted by each target's expected weight.
+     */
+    public static NDArray crossEntropyOf(NDArray logits, NDArray targets, float[] classWeights) {
+        NDArray nll = logits.logSoftmax(-1).mul(targets).sum(new int[] {1}).neg();
         if (classWeights == null) return nll.mean();
-        NDArray w = oneHot.mul(classIndices.getManager().create(classWeights)).sum(new int[] {1});
+        NDArray w = targets.mul(targets.getManager().create(classWeights)).sum(new int[] {1});
         return nll.mul(w).sum().div(w.sum());
     }
 
