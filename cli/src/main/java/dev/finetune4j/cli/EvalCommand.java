@@ -11,6 +11,7 @@ import dev.finetune4j.pipeline.Modalities;
 import dev.finetune4j.pipeline.Predictor;
 import dev.finetune4j.pipeline.Reevaluation;
 import dev.finetune4j.util.AtomicFiles;
+import dev.finetune4j.vision.ImageFiles;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -22,11 +23,16 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "a model directory (runs/<name>/model)")
     Path model;
 
-    @Option(names = "--data", required = true, paramLabel = "FILE", description = "labelled JSONL/CSV/TSV")
+    @Option(names = "--data", required = true, paramLabel = "FILE",
+            description = "labelled JSONL/CSV/TSV; for an image model also a folder with one sub-folder of images per class")
     Path data;
 
     @Option(names = "--text-column", defaultValue = "text", description = "default: ${DEFAULT-VALUE}")
     String textColumn;
+
+    @Option(names = "--image-column", defaultValue = "image",
+            description = "image path column of a --data file, for image models (default: ${DEFAULT-VALUE})")
+    String imageColumn;
 
     @Option(names = "--label-column", defaultValue = "label", description = "default: ${DEFAULT-VALUE}")
     String labelColumn;
@@ -45,11 +51,19 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        CleanResult clean = Cleaner.clean(
-                TabularReader.read(data, Format.AUTO, textColumn, labelColumn, OnBadLine.SKIP, "--data"), false);
-        if (clean.report().dropped() > 0) System.out.println(clean.report().toText());
-        if (clean.examples().isEmpty()) throw new UserError(data + ": no labelled rows to evaluate");
         try (Predictor predictor = Modalities.load(model)) {
+            boolean images = "images".equals(predictor.describe().get("input"));
+            if (!images && java.nio.file.Files.isDirectory(data)) {
+                throw new UserError("--data " + data + " is a folder, but " + model + " classifies texts: give a labelled"
+                        + " JSONL/CSV/TSV file");
+            }
+            CleanResult clean = images
+                    ? ImageFiles.read(data, Format.AUTO, imageColumn, labelColumn, OnBadLine.SKIP, false, "--data")
+                    : Cleaner.clean(TabularReader.read(data, Format.AUTO, textColumn, labelColumn, OnBadLine.SKIP, "--data"),
+                            false);
+            if (clean.report().dropped() > 0) System.out.println(clean.report().toText());
+            if (clean.examples().isEmpty()) throw new UserError(data + ": no labelled " + (images ? "images" : "rows")
+                    + " to evaluate");
             Predictor.Scored scored = predictor.score(clean.examples(), "--data " + data);
             Reevaluation check = Reevaluation.of(scored, exportInfo(model));
             System.out.println(scored.report().toTable());

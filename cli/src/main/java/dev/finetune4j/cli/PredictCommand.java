@@ -10,6 +10,7 @@ import dev.finetune4j.data.TabularReader;
 import dev.finetune4j.pipeline.Modalities;
 import dev.finetune4j.pipeline.Predictor;
 import dev.finetune4j.util.AtomicFiles;
+import dev.finetune4j.vision.ImageFiles;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -23,7 +24,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "predict", mixinStandardHelpOptions = true,
-        description = "Classify texts with a fine-tuned model; one JSON object per input: {\"label\", \"scores\"}.")
+        description = "Classify texts or images with a fine-tuned model; one JSON object per input: {\"label\", \"scores\"}"
+                + " (and \"path\" for images; an image that does not decode gets {\"path\", \"error\"}).")
 final class PredictCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "a model directory (runs/<name>/model)")
     Path model;
@@ -35,9 +37,17 @@ final class PredictCommand implements Callable<Integer> {
         @Option(names = "--text", paramLabel = "TEXT", description = "a text to classify (repeatable)")
         List<String> texts;
 
-        @Option(names = "--input", paramLabel = "FILE", description = "JSONL/CSV/TSV with a text column")
+        @Option(names = "--image", paramLabel = "FILE", description = "an image to classify (repeatable)")
+        List<Path> images;
+
+        @Option(names = "--input", paramLabel = "FILE", description = "JSONL/CSV/TSV with a text (or image path) column;"
+                + " for an image model also a folder of images")
         Path file;
     }
+
+    @Option(names = "--image-column", defaultValue = "image",
+            description = "image path column of --input, paths relative to it (default: ${DEFAULT-VALUE})")
+    String imageColumn;
 
     @Option(names = "--text-column", defaultValue = "text", description = "text column of --input (default: ${DEFAULT-VALUE})")
     String textColumn;
@@ -47,6 +57,46 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        try (Predictor predictor = Modalities.load(model)) {
+            boolean images = "images".equals(predictor.describe().get("input"));
+            if (images && input.texts != null) {
+                throw new UserError(model + " classifies images: pass --image FILE or --input FOLDER_OR_FILE, not --text");
+            }
+            if (!images && input.images != null) {
+                throw new UserError(model + " classifies texts: pass --text TEXT or --input FILE, not --image");
+            }
+            write(images ? images(predictor) : texts(predictor));
+        }
+        return 0;
+    }
+
+    /** One object per image, in input order: its path and prediction, or why it could not be read. */
+    private List<Map<String, Object>> images(Predictor predictor) {
+        List<String> paths = input.images != null
+                ? input.images.stream().map(p -> p.toAbsolutePath().normalize().toString()).toList()
+                : ImageFiles.listed(input.file, imageColumn, "--input");
+        List<Map<String, Object>> out = new ArrayList<>();
+        List<Integer> good = new ArrayList<>();
+        for (String p : paths) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("path", ImageFiles.shown(p, Path.of("")));
+            String problem = ImageFiles.problem(p);
+            if (problem != null) o.put("error", problem);
+            else good.add(out.size());
+            out.add(o);
+        }
+        List<Predictor.Prediction> predictions = predictor.predict(
+                good.stream().map(i -> new Example(paths.get(i), null, 0)).toList());
+        for (int k = 0; k < good.size(); k++) {
+            out.get(good.get(k)).put("label", predictions.get(k).label());
+            out.get(good.get(k)).put("scores", predictions.get(k).scores());
+        }
+        int bad = paths.size() - good.size();
+        if (bad > 0) System.err.printf("%d of %d images could not be read (their lines carry \"error\")%n", bad, paths.size());
+        return out;
+    }
+
+    private List<Map<String, Object>> texts(Predictor predictor) {
         List<String> texts = new ArrayList<>();
         List<Integer> lines = new ArrayList<>();
         if (input.texts != null) {
@@ -62,27 +112,29 @@ final class PredictCommand implements Callable<Integer> {
                 lines.add(row.line());
             }
         }
-        List<Predictor.Prediction> predictions;
-        try (Predictor predictor = Modalities.load(model)) {
-            predictions = predictor.predict(texts.stream().map(t -> new Example(t, null, 0)).toList());
-        }
-        StringBuilder sb = new StringBuilder();
+        List<Predictor.Prediction> predictions = predictor.predict(texts.stream().map(t -> new Example(t, null, 0)).toList());
+        List<Map<String, Object>> out = new ArrayList<>();
         for (int i = 0; i < predictions.size(); i++) {
             Map<String, Object> o = new LinkedHashMap<>();
             if (input.texts != null) o.put("text", texts.get(i));
             else o.put("line", lines.get(i));
             o.put("label", predictions.get(i).label());
             o.put("scores", predictions.get(i).scores());
-            sb.append(AtomicFiles.JSON_COMPACT.writeValueAsString(o)).append('\n');
+            out.add(o);
         }
+        return out;
+    }
+
+    private void write(List<Map<String, Object>> lines) throws java.io.IOException {
+        StringBuilder sb = new StringBuilder();
+        for (Map<String, Object> o : lines) sb.append(AtomicFiles.JSON_COMPACT.writeValueAsString(o)).append('\n');
         if (output != null) {
             AtomicFiles.writeString(output, sb.toString());
-            System.err.printf("wrote %d predictions to %s%n", predictions.size(), output);
+            System.err.printf("wrote %d predictions to %s%n", lines.size(), output);
         } else {
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
             out.print(sb);
             out.flush();
         }
-        return 0;
     }
 }

@@ -57,8 +57,33 @@ public final class ImageFiles {
         });
     }
 
+    /**
+     * The images an unlabelled input names, as absolute paths: a folder's files (sorted, hidden ones
+     * left out, labels not needed), or a CSV / JSONL file's {@code imageColumn} (paths relative to it).
+     */
+    public static List<String> listed(Path input, String imageColumn, String where) {
+        if (Files.isDirectory(input)) return listFolder(input, where).rows().stream().map(RawRow::text).toList();
+        RawData raw = resolved(TabularReader.read(input, Format.AUTO, imageColumn, null, OnBadLine.FAIL, where),
+                input.toAbsolutePath().getParent());
+        List<String> out = new ArrayList<>();
+        for (RawRow r : raw.rows()) {
+            if (r.text() == null || r.text().isBlank()) {
+                throw new UserError(input + ":" + r.line() + ": no '" + imageColumn + "' value — every row needs an image"
+                        + " path (or set --image-column)");
+            }
+            out.add(r.text());
+        }
+        return out;
+    }
+
+    /** Why the image file at {@code path} cannot be used (missing, empty, another kind, damaged), or null. */
+    public static String problem(String path) {
+        DropReason r = inspect(path).problem();
+        return r == null ? null : r.description();
+    }
+
     /** A path as reports show it: relative to the data folder or file when inside it. */
-    static String shown(String path, Path base) {
+    public static String shown(String path, Path base) {
         try {
             Path p = Path.of(path);
             Path b = base.toAbsolutePath().normalize();

@@ -37,7 +37,12 @@ record VisionWeights(Architecture architecture, boolean keras, Map<String, HostT
             return new ResolvedModelFiles(ResolvedModelFiles.Kind.CATALOG, dir, null, null,
                     entry.id() + ": " + entry.description());
         }
+        Architecture named = java.util.Arrays.stream(Architecture.values())
+                .filter(a -> a.id().equals(spec.trim().toLowerCase(java.util.Locale.ROOT))).findFirst().orElse(null);
         Path p = baseDir.resolve(spec).normalize();
+        if (named != null && !Files.exists(p)) {
+            return new ResolvedModelFiles(ResolvedModelFiles.Kind.ARCHITECTURE, null, null, null, named.id());
+        }
         String name = p.getFileName() == null ? "" : p.getFileName().toString();
         if (name.endsWith(".pth") || name.endsWith(".pt") || name.endsWith(".bin") && Files.isRegularFile(p)) {
             throw new UserError(p + ": a PyTorch pickle, which finetune4j does not read (unpickling runs code) — convert"
@@ -72,6 +77,7 @@ record VisionWeights(Architecture architecture, boolean keras, Map<String, HostT
 
     /** The architecture {@code files} hold: the config's, else the recipe's {@code body.architecture}. */
     static Architecture architecture(ResolvedModelFiles files, String recipeArchitecture) {
+        if (files.kind() == ResolvedModelFiles.Kind.ARCHITECTURE) return Architecture.parse(files.description(), "model");
         if (files.kind() == ResolvedModelFiles.Kind.CATALOG) {
             return VisionCatalog.entries().stream().filter(e -> files.description().startsWith(e.id() + ":"))
                     .findFirst().orElseThrow().architecture();
@@ -106,6 +112,15 @@ record VisionWeights(Architecture architecture, boolean keras, Map<String, HostT
     /** Reads the weights (none when {@code pretrained} is false: a random-init baseline of the same network). */
     static VisionWeights read(ResolvedModelFiles files, String recipeArchitecture, boolean pretrained) {
         Architecture a = architecture(files, recipeArchitecture);
+        if (files.kind() == ResolvedModelFiles.Kind.ARCHITECTURE) {
+            if (pretrained) {
+                throw new UserError("model: " + a.id() + " names a network without weights: set body.pretrained: false"
+                        + " to train it from random initialisation, or give pre-trained weights (a catalogue id: "
+                        + String.join(", ", VisionCatalog.entries().stream().map(VisionCatalog::id).toList())
+                        + "; or a directory with model.safetensors)");
+            }
+            return new VisionWeights(a, false, null, Preprocessing.torchvision(a.side()), a.id() + " (random initialisation)");
+        }
         if (files.kind() == ResolvedModelFiles.Kind.CATALOG) {
             VisionCatalog entry = VisionCatalog.entries().stream().filter(e -> e.architecture() == a
                     && files.description().startsWith(e.id() + ":")).findFirst().orElseThrow();

@@ -30,6 +30,7 @@ public record BertCheckpoint(BertConfig config, Map<String, HostTensor> weights,
                 yield new BertCheckpoint(w.config(), w.weights(), raw);
             }
             case HF_DIR -> loadSafetensors(files);
+            case ARCHITECTURE -> throw new IllegalArgumentException(files.description() + " has no weights");
         };
     }
 

@@ -12,6 +12,8 @@ public record ResolvedModelFiles(Kind kind, Path weights, Path tokenizerJson, Pa
     public enum Kind {
         CATALOG,
         HF_DIR,
-        ONNX_FILE
+        ONNX_FILE,
+        /** A network named without weights ({@code weights} null): initialised at random. */
+        ARCHITECTURE
     }
 }
