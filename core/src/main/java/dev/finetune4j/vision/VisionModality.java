@@ -124,6 +124,10 @@ public final class VisionModality implements Modality<NDArray> {
     public Run<NDArray> open(Recipe recipe, ResolvedModelFiles files, Map<String, Object> modelProvenance,
             List<String> labels, NDManager manager, PrintStream log) {
         VisionSettings settings = recipe.settings(VisionSettings.class);
+        if (!settings.body().pretrained() && recipe.strategy().type() != Strategy.FULL) {
+            throw new UserError("body.pretrained is false (a random-init baseline), but strategy " + recipe.strategy().type()
+                    .recipeName() + " keeps some of the body as it starts, that is random: use strategy full");
+        }
         VisionWeights w = VisionWeights.read(files, settings.body().architecture(), settings.body().pretrained());
         Preprocessing pre = settings.data().imageSize() == null ? w.preprocessing()
                 : w.preprocessing().atSize(settings.data().imageSize());
