@@ -32,6 +32,9 @@ public final class Lora {
     public static final String A = LoraHook.A;
     public static final String B = LoraHook.B;
 
+    /** The target that selects every LoRA site of the body (its blocks' linear layers, and a CNN's 1x1 convolutions). */
+    public static final String EVERY_SITE = "*";
+
     private Lora() {}
 
     /** Whether {@code name} is a LoRA adapter parameter. */
@@ -53,7 +56,7 @@ public final class Lora {
             boolean hit = false;
             for (int i = 0; i < targets.size(); i++) {
                 String t = targets.get(i);
-                if (module.equals(t) || module.endsWith("." + t)) {
+                if (t.equals(EVERY_SITE) || module.equals(t) || module.endsWith("." + t)) {
                     used[i] = true;
                     hit = true;
                 }
@@ -62,8 +65,9 @@ public final class Lora {
         }
         for (int i = 0; i < targets.size(); i++) {
             if (!used[i]) {
-                throw new UserError("strategy.targets: '" + targets.get(i) + "' matches no Linear module of the body's"
-                        + " layers — use a suffix of one of " + String.join(", ", siteNamesInFirstBlock(model)));
+                throw new UserError("strategy.targets: '" + targets.get(i) + "' matches no linear layer (or 1x1"
+                        + " convolution) of the body's blocks — use a suffix of one of " + String.join(", ",
+                        siteNamesInFirstBlock(model)) + ", or '" + EVERY_SITE + "' for all of them");
             }
         }
         return out;
@@ -95,14 +99,15 @@ public final class Lora {
         List<String> added = new ArrayList<>();
         try {
             for (String module : modules) {
-                long[] w = ps.get(module + ".weight").getShape().getShape(); // [out, in]
+                long[] w = ps.get(module + ".weight").getShape().getShape(); // [out, in], or [out, in, 1, 1]
                 long out = w[0], in = w[1];
+                boolean conv = w.length == 4;
                 float bound = (float) (1.0 / Math.sqrt(in)); // kaiming_uniform_(a=sqrt(5)), fan_in = in
                 float[] a = new float[(int) (config.rank() * in)];
                 for (int i = 0; i < a.length; i++) a[i] = (float) ((rng.nextDouble() * 2 - 1) * bound);
-                ps.put(module + A, new HostTensor(new long[] {config.rank(), in}, a));
+                ps.put(module + A, new HostTensor(conv ? new long[] {config.rank(), in, 1, 1} : new long[] {config.rank(), in}, a));
                 added.add(module + A);
-                ps.putZeros(module + B, new long[] {out, config.rank()});
+                ps.putZeros(module + B, conv ? new long[] {out, config.rank(), 1, 1} : new long[] {out, config.rank()});
                 added.add(module + B);
             }
         } catch (RuntimeException e) {

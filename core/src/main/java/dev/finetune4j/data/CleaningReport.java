@@ -69,11 +69,15 @@ public record CleaningReport(int rowsIn, int rowsOut, Map<DropReason, Dropped> d
         return sb.toString();
     }
 
-    /** For JSON: {@code {rows_in, rows_out, dropped: {reason_key: {count, description, example_lines}}}}. */
+    /**
+     * For JSON: {@code {rows_in, rows_out, dropped: {reason_key: {count, description, example_lines[, examples]}}}};
+     * the reasons about files (images) only when they dropped something.
+     */
     public Map<String, Object> toMap() {
         Map<String, Object> dropped = new LinkedHashMap<>();
         for (DropReason r : DropReason.values()) {
             Dropped d = drops.get(r);
+            if (r.aboutFiles() && d.count() == 0) continue;
             Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("count", d.count());
             entry.put("description", r.description());

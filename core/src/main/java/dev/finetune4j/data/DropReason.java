@@ -20,6 +20,11 @@ public enum DropReason {
         this.description = description;
     }
 
+    /** Whether it is about a file a row points to (images), not the row itself: reports list those only when they dropped some. */
+    public boolean aboutFiles() {
+        return ordinal() >= MISSING_FILE.ordinal();
+    }
+
     public String description() {
         return description;
     }

@@ -282,6 +282,21 @@ final class RecipeSchema {
         return names;
     }
 
+    /** The keys of {@code schema} that a recipe of {@code task} may have: every task's and its own. */
+    static List<String> propertyNames(JsonNode schema, String task) {
+        List<String> names = new ArrayList<>();
+        schema.path("properties").fields().forEachRemaining(e -> {
+            if (appliesToTask(e.getValue(), task)) names.add(e.getKey());
+        });
+        return names;
+    }
+
+    /** The recipe's task, or the schema's default when it gives none. */
+    static String taskOf(RecipeDocument doc) {
+        JsonNode task = doc.root.get("task");
+        return task != null && task.isTextual() ? task.asText() : SCHEMA_NODE.at("/properties/task/default").asText();
+    }
+
     private static Problem explain(RecipeDocument doc, Error error, String base) {
         String pointer = base + pointer(error.getInstanceLocation());
         String key = userKey(doc, pointer);
@@ -307,7 +322,7 @@ final class RecipeSchema {
     }
 
     private static Problem unknownProperty(RecipeDocument doc, String pointer, String property) {
-        List<String> allowed = propertyNames(at(pointer));
+        List<String> allowed = propertyNames(at(pointer), taskOf(doc));
         if (pointer.isEmpty()) allowed.remove("search"); // a tune file's section: suggested for a typo, not listed
         String message = "property '" + property + "' is not defined"
                 + (pointer.isEmpty() ? "" : " in '" + RecipeDocument.dotted(pointer) + "'");

@@ -113,6 +113,11 @@ public final class VisionModality implements Modality<NDArray> {
         List<Defaults.Choice> out = new ArrayList<>();
         Strategy strategy = recipe.strategy().type();
         boolean body = strategy == Strategy.FULL || strategy == Strategy.PARTIAL || strategy == Strategy.GRADUAL_UNFREEZE;
+        if (recipe.strategy() instanceof dev.finetune4j.recipe.StrategyConfig.Lora lora
+                && lora.targets().equals(dev.finetune4j.recipe.StrategyConfig.Lora.defaults().targets())) {
+            out.add(new Defaults.Choice("strategy.targets", List.of(dev.finetune4j.adapt.Lora.EVERY_SITE), "a CNN has no"
+                    + " attention query and value: adapters on every 1x1 convolution and linear layer of its blocks"));
+        }
         if (recipe.train().learningRate() == null && body) {
             out.add(new Defaults.Choice("train.learning_rate", BODY_RATE, "fine-tuning a CNN body with AdamW: about a"
                     + " tenth of the rate it would train from scratch with"));

@@ -109,7 +109,7 @@ class LoraTest {
     void unknownTargetIsAUserError() {
         try (NDManager m = TensorRuntime.newManager(); BertForSequenceClassification model = model(m)) {
             assertThatThrownBy(() -> Lora.apply(model, new StrategyConfig.Lora(2, 4, 0.0, List.of("qurey"), false, false), 1))
-                    .isInstanceOf(UserError.class).hasMessageContaining("'qurey' matches no Linear module");
+                    .isInstanceOf(UserError.class).hasMessageContaining("'qurey' matches no linear layer");
             assertThat(model.parameters().all().keySet()).noneMatch(Lora::isAdapter);
         }
     }

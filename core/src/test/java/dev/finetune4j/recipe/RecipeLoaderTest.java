@@ -393,7 +393,7 @@ class RecipeLoaderTest {
         assertThat((java.util.Map<String, Object>) train.get("early_stopping")).containsEntry("metric", "macro_f1")
                 .containsEntry("patience", null);
         assertThat(train.keySet()).containsExactlyElementsOf(
-                RecipeSchema.propertyNames(RecipeSchema.at("/train")));
+                RecipeSchema.propertyNames(RecipeSchema.at("/train"), "text-classification"));
     }
 
     @Test

@@ -4,9 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.pooling.Pool;
-import dev.finetune4j.model.Body;
+import dev.finetune4j.model.ConvolutionalBody;
 import dev.finetune4j.model.Convolutions;
-import dev.finetune4j.model.LoraHook;
 import dev.finetune4j.model.Module;
 import dev.finetune4j.model.ParameterStore;
 import java.util.ArrayList;
@@ -22,7 +21,7 @@ import java.util.List;
  * block's stochastic-depth probability (0.2 times its index over the blocks). Each MBConv block is a
  * block for freezing and layer-wise learning rates.
  */
-public final class EfficientNet implements Body<NDArray> {
+public final class EfficientNet extends ConvolutionalBody {
     /** B0's stages: (expand ratio, kernel, stride, input channels, output channels, layers). */
     static final int[][] B0 = {{1, 3, 1, 32, 16, 1}, {6, 3, 2, 16, 24, 2}, {6, 5, 2, 24, 40, 2}, {6, 3, 2, 40, 80, 3},
             {6, 5, 1, 80, 112, 3}, {6, 5, 2, 112, 192, 4}, {6, 3, 1, 192, 320, 1}};
@@ -47,14 +46,13 @@ public final class EfficientNet implements Body<NDArray> {
         }
     }
 
-    private final ParameterStore params;
     private final List<Block> blocks = new ArrayList<>();
     private final List<Module> modules = new ArrayList<>();
     private final int features;
     private final String last;
 
     public EfficientNet(Config config, ParameterStore params) {
-        this.params = params;
+        super(params);
         int stem = Convolutions.makeDivisible(B0[0][3] * config.widthMult());
         modules.add(Convolutions.convolution("features.0.0", Module.BELOW, 3, stem, 3, 1, false));
         modules.add(Convolutions.batchNorm("features.0.1", Module.BELOW, stem));
@@ -126,8 +124,8 @@ public final class EfficientNet implements Body<NDArray> {
         y = silu(convBn(b.key() + "." + (i + 1), y, b.stride(), (b.kernel() - 1) / 2, b.expanded(), training));
         String se = b.key() + "." + (i + 2);
         NDArray scale = Pool.globalAvgPool2d(y).reshape(y.getShape().get(0), b.expanded(), 1, 1);
-        scale = silu(Convolutions.conv(params, se + ".fc1", scale, 1, 0, 1));
-        scale = Convolutions.conv(params, se + ".fc2", scale, 1, 0, 1).getNDArrayInternal().sigmoid();
+        scale = silu(conv(se + ".fc1", scale, 1, 0, 1));
+        scale = conv(se + ".fc2", scale, 1, 0, 1).getNDArrayInternal().sigmoid();
         y = convBn(b.key() + "." + (i + 3), y.mul(scale), 1, 0, 1, training);
         if (!b.residual()) return y;
         if (training && b.dropProbability() > 0) {
@@ -141,7 +139,7 @@ public final class EfficientNet implements Body<NDArray> {
     }
 
     private NDArray convBn(String key, NDArray x, int stride, int padding, int groups, boolean training) {
-        return Convolutions.batchNorm(params, key + ".1", Convolutions.conv(params, key + ".0", x, stride, padding, groups),
+        return Convolutions.batchNorm(params, key + ".1", conv(key + ".0", x, stride, padding, groups),
                 EPS, training);
     }
 
@@ -154,11 +152,4 @@ public final class EfficientNet implements Body<NDArray> {
         return features;
     }
 
-    @Override
-    public LoraHook lora() {
-        return null;
-    }
-
-    @Override
-    public void setLora(LoraHook hook) {}
 }

@@ -7,9 +7,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.pooling.Pool;
-import dev.finetune4j.model.Body;
+import dev.finetune4j.model.ConvolutionalBody;
 import dev.finetune4j.model.Convolutions;
-import dev.finetune4j.model.LoraHook;
 import dev.finetune4j.model.Module;
 import dev.finetune4j.model.ParameterStore;
 import java.util.ArrayList;
@@ -23,7 +22,7 @@ import java.util.List;
  * features. Every convolution is a BasicConv2d: {@code .conv} without bias, {@code .bn} (eps 1e-3),
  * ReLU. Each Mixed module is a block.
  */
-public final class InceptionV3 implements Body<NDArray> {
+public final class InceptionV3 extends ConvolutionalBody {
     static final double EPS = 1e-3;
     static final String[] MIXED = {"Mixed_5b", "Mixed_5c", "Mixed_5d", "Mixed_6a", "Mixed_6b", "Mixed_6c", "Mixed_6d",
             "Mixed_6e", "Mixed_7a", "Mixed_7b", "Mixed_7c"};
@@ -44,14 +43,13 @@ public final class InceptionV3 implements Body<NDArray> {
         }
     }
 
-    private final ParameterStore params;
     private final boolean transformInput;
     private final boolean countPadding;
     private final List<Module> modules = new ArrayList<>();
     private int block = Module.BELOW;
 
     public InceptionV3(Config config, ParameterStore params) {
-        this.params = params;
+        super(params);
         this.transformInput = config.transformInput();
         this.countPadding = config.countPadding();
         basic("Conv2d_1a_3x3", 3, 32, 3, 3);
@@ -188,7 +186,7 @@ public final class InceptionV3 implements Body<NDArray> {
     }
 
     private NDArray conv(String key, NDArray x, int stride, int padRows, int padColumns, boolean training) {
-        NDArray y = Convolutions.conv(params, key + ".conv", x, stride, padRows, padColumns, 1);
+        NDArray y = conv(key + ".conv", x, stride, padRows, padColumns, 1);
         return Convolutions.batchNorm(params, key + ".bn", y, EPS, training).maximum(0f);
     }
 
@@ -227,11 +225,4 @@ public final class InceptionV3 implements Body<NDArray> {
         return 2048;
     }
 
-    @Override
-    public LoraHook lora() {
-        return null;
-    }
-
-    @Override
-    public void setLora(LoraHook hook) {}
 }

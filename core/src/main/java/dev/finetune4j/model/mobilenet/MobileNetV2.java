@@ -4,9 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.pooling.Pool;
-import dev.finetune4j.model.Body;
+import dev.finetune4j.model.ConvolutionalBody;
 import dev.finetune4j.model.Convolutions;
-import dev.finetune4j.model.LoraHook;
 import dev.finetune4j.model.Module;
 import dev.finetune4j.model.ParameterStore;
 import java.util.ArrayList;
@@ -24,7 +23,7 @@ import java.util.List;
  * BatchNorm eps 1e-3, and stride-2 convolutions padded on the right and bottom only (Keras pads
  * "same" asymmetrically, torchvision symmetrically: on those weights the difference is not small).
  */
-public final class MobileNetV2 implements Body<NDArray> {
+public final class MobileNetV2 extends ConvolutionalBody {
     /** (expansion t, channels c, repeats n, first stride s) per stage, as in the paper and torchvision. */
     static final int[][] SETTING = {{1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2}, {6, 96, 3, 1},
             {6, 160, 3, 2}, {6, 320, 1, 1}};
@@ -51,7 +50,6 @@ public final class MobileNetV2 implements Body<NDArray> {
     private record Block(List<Conv> convs, boolean residual) {}
 
     private final Config config;
-    private final ParameterStore params;
     private final Conv stem;
     private final List<Block> blocks = new ArrayList<>();
     private final Conv last;
@@ -59,8 +57,8 @@ public final class MobileNetV2 implements Body<NDArray> {
     private final List<Module> modules = new ArrayList<>();
 
     public MobileNetV2(Config config, ParameterStore params) {
+        super(params);
         this.config = config;
-        this.params = params;
         int in = divisible(32 * config.widthMult());
         lastChannels = divisible(1280 * Math.max(1.0, config.widthMult()));
         stem = new Conv("features.0.0", 3, in, 3, 2, 1, "features.0.1", true);
@@ -131,7 +129,7 @@ public final class MobileNetV2 implements Body<NDArray> {
             x = x.pad(new Shape(0, 1, 0, 1), 0); // last dimension first: right, then bottom
             padding = 0;
         }
-        NDArray y = Convolutions.conv(params, c.key(), x, c.stride(), padding, c.groups());
+        NDArray y = conv(c.key(), x, c.stride(), padding, c.groups());
         if (c.norm() != null) y = Convolutions.batchNorm(params, c.norm(), y, config.eps(), training);
         return c.relu6() ? y.clip(0, 6) : y;
     }
@@ -141,11 +139,4 @@ public final class MobileNetV2 implements Body<NDArray> {
         return lastChannels;
     }
 
-    @Override
-    public LoraHook lora() {
-        return null;
-    }
-
-    @Override
-    public void setLora(LoraHook hook) {}
 }

@@ -4,9 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.pooling.Pool;
-import dev.finetune4j.model.Body;
+import dev.finetune4j.model.ConvolutionalBody;
 import dev.finetune4j.model.Convolutions;
-import dev.finetune4j.model.LoraHook;
 import dev.finetune4j.model.Module;
 import dev.finetune4j.model.ParameterStore;
 import java.util.ArrayList;
@@ -19,7 +18,7 @@ import java.util.List;
  * {@code conv1, bn1, conv2, bn2[, conv3, bn3][, downsample.0, downsample.1]}, then global average
  * pooling. Each residual block is one block for freezing and layer-wise learning rates.
  */
-public final class ResNet implements Body<NDArray> {
+public final class ResNet extends ConvolutionalBody {
     static final double EPS = 1e-5;
 
     /**
@@ -50,14 +49,13 @@ public final class ResNet implements Body<NDArray> {
     private record Block(String key, int stride, boolean downsample) {}
 
     private final Config config;
-    private final ParameterStore params;
     private final List<Block> blocks = new ArrayList<>();
     private final List<Module> modules = new ArrayList<>();
     private final int features;
 
     public ResNet(Config config, ParameterStore params) {
+        super(params);
         this.config = config;
-        this.params = params;
         modules.add(Convolutions.convolution("conv1", Module.BELOW, 3, config.stem(), 7, 1, false));
         modules.add(Convolutions.batchNorm("bn1", Module.BELOW, config.stem()));
         int in = config.stem();
@@ -107,7 +105,7 @@ public final class ResNet implements Body<NDArray> {
     /** Images [batch, 3, h, w], normalised as the weights expect, to [batch, features]. */
     @Override
     public NDArray features(NDManager step, NDArray images, boolean training) {
-        NDArray x = Convolutions.batchNorm(params, "bn1", Convolutions.conv(params, "conv1", images, 2, 3, 1), EPS,
+        NDArray x = Convolutions.batchNorm(params, "bn1", conv("conv1", images, 2, 3, 1), EPS,
                 training).maximum(0f);
         x = Pool.maxPool2d(x, new Shape(3, 3), new Shape(2, 2), new Shape(1, 1), false);
         for (Block b : blocks) x = block(b, x, training);
@@ -130,7 +128,7 @@ public final class ResNet implements Body<NDArray> {
     }
 
     private NDArray convBn(String conv, String norm, NDArray x, int stride, int padding, boolean training) {
-        return Convolutions.batchNorm(params, norm, Convolutions.conv(params, conv, x, stride, padding, 1), EPS, training);
+        return Convolutions.batchNorm(params, norm, conv(conv, x, stride, padding, 1), EPS, training);
     }
 
     @Override
@@ -138,11 +136,4 @@ public final class ResNet implements Body<NDArray> {
         return features;
     }
 
-    @Override
-    public LoraHook lora() {
-        return null;
-    }
-
-    @Override
-    public void setLora(LoraHook hook) {}
 }

@@ -9,9 +9,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.pooling.Pool;
-import dev.finetune4j.model.Body;
+import dev.finetune4j.model.ConvolutionalBody;
 import dev.finetune4j.model.Convolutions;
-import dev.finetune4j.model.LoraHook;
 import dev.finetune4j.model.Module;
 import dev.finetune4j.model.ParameterStore;
 import java.util.ArrayList;
@@ -25,7 +24,7 @@ import java.util.List;
  * {@code classifier.3}'s output; the task head is {@code classifier.6}. Each stage of
  * convolutions is a block, and so is each of the two linear layers.
  */
-public final class Vgg implements Body<NDArray> {
+public final class Vgg extends ConvolutionalBody {
     /** A max pool in a configuration. */
     public static final int M = -1;
     static final double EPS = 1e-5;
@@ -51,13 +50,12 @@ public final class Vgg implements Body<NDArray> {
     private record Conv(int index, int norm) {}
 
     private final Config config;
-    private final ParameterStore params;
     private final List<List<Conv>> stages = new ArrayList<>();
     private final List<Module> modules = new ArrayList<>();
 
     public Vgg(Config config, ParameterStore params) {
+        super(params);
         this.config = config;
-        this.params = params;
         int in = 3;
         int index = 0;
         List<Conv> stage = new ArrayList<>();
@@ -99,7 +97,7 @@ public final class Vgg implements Body<NDArray> {
         NDArray x = images;
         for (List<Conv> stage : stages) {
             for (Conv c : stage) {
-                x = Convolutions.conv(params, "features." + c.index(), x, 1, 1, 1);
+                x = conv("features." + c.index(), x, 1, 1, 1);
                 if (c.norm() >= 0) x = Convolutions.batchNorm(params, "features." + c.norm(), x, EPS, training);
                 x = x.maximum(0f);
             }
@@ -111,7 +109,7 @@ public final class Vgg implements Body<NDArray> {
     }
 
     private NDArray dense(String key, NDArray x, boolean training) {
-        NDArray y = Linear.linear(x, params.get(key + ".weight"), params.get(key + ".bias")).singletonOrThrow().maximum(0f);
+        NDArray y = linear(key, x, training).maximum(0f);
         return training ? Dropout.dropout(y, DROPOUT, true).singletonOrThrow() : y;
     }
 
@@ -139,11 +137,4 @@ public final class Vgg implements Body<NDArray> {
         return config.hidden();
     }
 
-    @Override
-    public LoraHook lora() {
-        return null;
-    }
-
-    @Override
-    public void setLora(LoraHook hook) {}
 }
