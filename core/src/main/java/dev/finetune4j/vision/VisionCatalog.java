@@ -23,15 +23,17 @@ public record VisionCatalog(String id, Architecture architecture, NpmPackage npm
     static final NpmPackage NSFWJS = new NpmPackage("nsfwjs", "4.4.0",
             "585cd178f3b994337c4d10a87b080d342fc52f8b9bf0085c4d1f345a3a1c5382");
 
-    private static final String NSFWJS_NOTE = "trained by nsfwjs on its 5 classes (drawings, hentai, neutral, porn,"
-            + " sexy) from ImageNet weights; blocks up to 10 look untouched";
+    private static final String NSFWJS_NOTE = "ImageNet weights that nsfwjs trained further on its 5 classes (drawings,"
+            + " hentai, neutral, porn, sexy)";
 
     private static final List<VisionCatalog> ENTRIES = List.of(
             new VisionCatalog("mobilenet-v2", Architecture.MOBILENET_V2, NSFWJS, "dist/models/mobilenet_v2", 224,
-                    "MobileNetV2 (Keras), 2.2M-parameter body, 224 px, from npm nsfwjs 4.4.0: " + NSFWJS_NOTE, "MIT",
+                    "MobileNetV2 (Keras), 2.2M-parameter body, 224 px, from npm nsfwjs 4.4.0: " + NSFWJS_NOTE
+                            + "; blocks up to 10 were frozen in that training", "MIT",
                     "nsfwjs/mobilenet_v2"),
             new VisionCatalog("inception-v3", Architecture.INCEPTION_V3, NSFWJS, "dist/models/inception_v3", 299,
-                    "Inception V3 (Keras), 21.8M-parameter body, 299 px, from npm nsfwjs 4.4.0: " + NSFWJS_NOTE, "MIT",
+                    "Inception V3 (Keras), 21.8M-parameter body, 299 px, from npm nsfwjs 4.4.0: " + NSFWJS_NOTE
+                            + "; layers up to conv2d_55 (in mixed6) were frozen in that training", "MIT",
                     "nsfwjs/inception_v3"));
 
     public static List<VisionCatalog> entries() {
