@@ -216,6 +216,7 @@ public final class FineTune {
             ClassificationReport testReport = tested == null ? null : tested.report();
 
             Map<String, Object> diagnostics = diagnose(run, train, data, fitted.result(), validationReport, testReport);
+            if (tested != null) diagnostics.put("misclassified_test_examples", misclassified(run, tested, data.test(), names));
 
             Map<String, Object> metrics = new LinkedHashMap<>();
             metrics.put("test", testReport == null ? null : testReport.toMap());
@@ -451,6 +452,29 @@ public final class FineTune {
         }
         AtomicFiles.writeString(outputDir.resolve("test_predictions.jsonl"), sb.toString());
         return new Tested(report, raw, probs, test.labels(), predicted);
+    }
+
+    /** How many misclassified test examples metrics.json lists (and the report shows). */
+    static final int MISCLASSIFIED_SHOWN = 24;
+
+    /** The test examples the model got wrong, the most confident mistakes first, with their input. */
+    private <B> List<Map<String, Object>> misclassified(Modality.Run<B> run, Tested tested, List<Example> examples,
+            List<String> labels) {
+        List<Integer> wrong = new java.util.ArrayList<>();
+        for (int i = 0; i < tested.gold().length; i++) if (tested.predicted()[i] != tested.gold()[i]) wrong.add(i);
+        wrong.sort((a, b) -> Float.compare(tested.calibrated()[b][tested.predicted()[b]],
+                tested.calibrated()[a][tested.predicted()[a]]));
+        List<Map<String, Object>> out = new java.util.ArrayList<>();
+        for (int i : wrong.subList(0, Math.min(MISCLASSIFIED_SHOWN, wrong.size()))) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("line", examples.get(i).line());
+            o.put("label", labels.get(tested.gold()[i]));
+            o.put("predicted", labels.get(tested.predicted()[i]));
+            o.put("confidence", (double) tested.calibrated()[i][tested.predicted()[i]]);
+            o.putAll(run.describe(examples.get(i)));
+            out.add(o);
+        }
+        return out;
     }
 
     /** What a decision threshold is tuned for: the early-stopping metric, or macro F1 when that is the loss. */

@@ -206,6 +206,7 @@ public final class RunReport {
             h.append("</table>\n");
         }
         diagnostics(h, metrics);
+        misclassified(h, metrics);
         calibration(h, metrics);
         slices(h, metrics);
         h.append("<h2>Recipe</h2>\n<pre>").append(esc(RecipeLoader.toYaml(recipe))).append("</pre>\n");
@@ -239,6 +240,46 @@ public final class RunReport {
             }
             h.append("</table>\n");
         }
+    }
+
+    /**
+     * The most confident mistakes on the test split: a grid of thumbnails with the true and predicted
+     * labels for images, a table for texts.
+     */
+    @SuppressWarnings("unchecked")
+    private static void misclassified(StringBuilder h, Map<String, Object> metrics) {
+        if (!(metrics.get("diagnostics") instanceof Map<?, ?> d)) return;
+        List<Map<String, Object>> wrong = (List<Map<String, Object>>) d.get("misclassified_test_examples");
+        if (wrong == null || wrong.isEmpty()) return;
+        h.append("<h2>Misclassified test examples (most confident first)</h2>\n");
+        if (wrong.get(0).containsKey("path")) {
+            h.append("<div id=\"misclassified\" style=\"display:flex;flex-wrap:wrap;gap:8px\">\n");
+            for (Map<String, Object> e : wrong) {
+                String path = String.valueOf(e.get("path"));
+                byte[] thumb = Thumbnails.png(java.nio.file.Path.of(path), 96);
+                h.append("<figure style=\"margin:0;width:112px;font-size:12px\">");
+                if (thumb != null) {
+                    h.append("<img alt=\"").append(esc(path)).append("\" style=\"width:96px;height:96px;object-fit:contain\""
+                            + " src=\"data:image/png;base64,").append(Base64.getEncoder().encodeToString(thumb)).append("\">");
+                }
+                h.append("<figcaption title=\"").append(esc(path)).append("\">true <b>").append(esc(String.valueOf(e.get("label"))))
+                        .append("</b><br>predicted <b>").append(esc(String.valueOf(e.get("predicted")))).append("</b> ")
+                        .append(f(((Number) e.get("confidence")).doubleValue())).append("</figcaption></figure>\n");
+            }
+            h.append("</div>\n");
+            return;
+        }
+        h.append("<table id=\"misclassified\"><tr><th>line</th><th>label</th><th>predicted</th><th>confidence</th>"
+                + "<th>input</th></tr>\n");
+        for (Map<String, Object> e : wrong) {
+            String shown = String.valueOf(e.getOrDefault("text", ""));
+            if (shown.length() > 160) shown = shown.substring(0, 160) + "…";
+            h.append("<tr><td>").append(e.get("line")).append("</td><td>").append(esc(String.valueOf(e.get("label"))))
+                    .append("</td><td>").append(esc(String.valueOf(e.get("predicted")))).append("</td><td>")
+                    .append(f(((Number) e.get("confidence")).doubleValue())).append("</td><td style=\"text-align:left\">")
+                    .append(esc(shown)).append("</td></tr>\n");
+        }
+        h.append("</table>\n");
     }
 
     @SuppressWarnings("unchecked")
