@@ -47,7 +47,7 @@ record Continual(PreviousExport previous, List<Example> oldTrain, List<Example> 
             AtomicFiles.writeString(file, RecipeLoader.toYaml(AtomicFiles.JSON.convertValue(previous.recipe(), Map.class)));
             Recipe recipe = RecipeLoader.load(file);
             Path train = recipe.data().train();
-            if (!Files.isRegularFile(train)) {
+            if (!Files.isRegularFile(train) && !Files.isDirectory(train)) {
                 note = "its training data " + train + " is gone";
             } else if (previous.trainSha256() != null && !previous.trainSha256().equals(sha256(train))) {
                 note = "its training data " + train + " changed since (SHA-256 differs)";

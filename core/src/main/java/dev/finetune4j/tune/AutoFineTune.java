@@ -124,8 +124,9 @@ public final class AutoFineTune {
     public Outcome run(Path out) {
         out = out.toAbsolutePath().normalize();
         Modality<?> modality = Modalities.forTask(task);
-        if (!Files.isRegularFile(data)) {
-            throw new UserError("--data " + data + ": no such file — pass a labelled data file (JSONL, CSV or TSV)");
+        if (!Files.isRegularFile(data) && !(modality.readsFolders() && Files.isDirectory(data))) {
+            throw new UserError("--data " + data + ": no such file — pass a labelled data file (JSONL, CSV or TSV)"
+                    + (modality.readsFolders() ? " or a folder with one sub-folder per class" : ""));
         }
         Map<String, Object> state = readState(out);
         double spentBefore = ((Number) state.getOrDefault("spent_seconds", 0.0)).doubleValue();
