@@ -16,7 +16,10 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** LoRA on a CNN: adapters on the 1x1 convolutions of its blocks, which change its output and fold into the weights. */
+/**
+ * How CNN parameters train: LoRA adapters on the 1x1 convolutions of the blocks (which change the
+ * output and fold into the weights), and no weight decay on norm layers and biases.
+ */
 class ConvolutionLoraTest {
     @Test
     void adaptersGoOnPointwiseConvolutionsChangeTheOutputAndMergeExactly() {
@@ -48,6 +51,23 @@ class ConvolutionLoraTest {
             for (int i = 0; i < merged.length; i++) {
                 assertThat(merged[i]).isCloseTo(adaptedLogits[i], org.assertj.core.api.Assertions.within(1e-3f * Math.max(1,
                         Math.abs(adaptedLogits[i]))));
+            }
+        }
+    }
+
+    @Test
+    void normLayersAndBiasesTakeNoWeightDecayWhateverTheArchitecture() {
+        for (Architecture a : List.of(Architecture.MOBILENET_V2, Architecture.RESNET18, Architecture.EFFICIENTNET_B0)) {
+            try (NDManager m = TensorRuntime.newManager();
+                    ImageClassifier model = ImageClassifier.withNewHead(m, a.body(false), a.head(), 0f, null,
+                            List.of("a", "b"), List.of(), 2, "random")) {
+                for (String name : model.parameters().parameterNames()) {
+                    dev.finetune4j.model.Module module = model.moduleOf(name);
+                    boolean exempt = module.kind() == dev.finetune4j.model.Module.Kind.NORM || name.endsWith(".bias");
+                    assertThat(model.takesNoDecay(name)).as("%s %s", a, name).isEqualTo(exempt);
+                }
+                assertThat(model.parameters().parameterNames()).as("running statistics are buffers, not parameters")
+                        .noneMatch(n -> n.contains("running_"));
             }
         }
     }
