@@ -55,6 +55,14 @@ public interface Modality<B> extends TaskKeys {
         return null;
     }
 
+    /** What a model card says a catalogue model is: its upstream id and the SPDX id of its weights' licence. */
+    record Upstream(String id, String licence) {}
+
+    /** The catalogue model that {@code model} names, or null when it names none. */
+    default Upstream upstream(String model) {
+        return null;
+    }
+
     /** The body {@code ft4j auto} fine-tunes when none is given: a catalogue id. */
     default String autoModel() {
         throw new dev.finetune4j.UserError("task " + task() + " has no default body for ft4j auto: pass --model");

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import dev.finetune4j.eval.ClassificationReport;
-import dev.finetune4j.model.io.ModelCatalog;
 import dev.finetune4j.recipe.Recipe;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -47,12 +46,12 @@ public final class ModelCard {
     public static String markdown(Recipe recipe, Map<String, Object> metrics, Map<String, Object> provenance) {
         Map<String, Object> test = (Map<String, Object>) metrics.get("test");
         Map<String, Object> validation = (Map<String, Object>) metrics.get("validation");
-        ModelCatalog.Entry catalogue = ModelCatalog.lookup(recipe.model()).orElse(null);
+        Modality.Upstream catalogue = Modalities.forTask(recipe.task()).upstream(recipe.model());
         String dataset = recipe.data().train().getFileName().toString();
 
         Map<String, Object> front = new LinkedHashMap<>();
         front.put("license", catalogue == null ? "unknown" : catalogue.licence().toLowerCase(Locale.ROOT));
-        front.put("base_model", catalogue == null ? recipe.model() : catalogue.upstream());
+        front.put("base_model", catalogue == null ? recipe.model() : catalogue.id());
         front.put("library_name", "finetune4j");
         front.put("pipeline_tag", recipe.task());
         front.put("tags", List.of("finetune4j", recipe.task(), recipe.strategy().type().recipeName()));
@@ -81,7 +80,7 @@ public final class ModelCard {
         StringBuilder md = new StringBuilder();
         md.append("---\n").append(yaml(front)).append("---\n\n");
         md.append("# ").append(recipe.name()).append("\n\n");
-        md.append("A ").append(recipe.task()).append(" model fine-tuned with finetune4j from `")
+        md.append("aeiou".indexOf(recipe.task().charAt(0)) >= 0 ? "An " : "A ").append(recipe.task()).append(" model fine-tuned with finetune4j from `")
                 .append(front.get("base_model")).append("` (").append(recipe.strategy().type().recipeName())
                 .append(" fine-tuning) on `").append(dataset).append("`.\n\n");
 

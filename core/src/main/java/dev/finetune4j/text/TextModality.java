@@ -99,6 +99,11 @@ public final class TextModality implements Modality<TextBatch> {
     }
 
     @Override
+    public Upstream upstream(String model) {
+        return ModelCatalog.lookup(model).map(e -> new Upstream(e.upstream(), e.licence())).orElse(null);
+    }
+
+    @Override
     public String autoModel() {
         return "all-minilm-l6-v2";
     }

@@ -96,6 +96,11 @@ public final class VisionModality implements Modality<NDArray> {
     }
 
     @Override
+    public Upstream upstream(String model) {
+        return VisionCatalog.lookup(model).map(e -> new Upstream(e.upstream(), e.licence())).orElse(null);
+    }
+
+    @Override
     public String autoModel() {
         return "mobilenet-v2";
     }
