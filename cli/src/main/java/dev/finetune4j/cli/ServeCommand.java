@@ -14,7 +14,9 @@ import picocli.CommandLine.Option;
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Serve a fine-tuned model over HTTP until stopped (Ctrl-C / SIGTERM stop it gracefully).",
                 "POST /v1/predict {\"texts\": [..]} -> {\"predictions\": [{\"label\", \"scores\"}, ..]};"
-                        + " GET /v1/model, GET /v1/stats, GET /health."})
+                        + " GET /v1/model, GET /v1/stats, GET /health.",
+                "An image model takes {\"images\": [\"<base64>\", ..]}, or one image as the body"
+                        + " (Content-Type image/png, image/jpeg, image/bmp or image/gif)."})
 final class ServeCommand implements Callable<Integer> {
     static final String TOKEN_ENV = "FT4J_SERVE_TOKEN";
 
@@ -29,15 +31,15 @@ final class ServeCommand implements Callable<Integer> {
     int port;
 
     @Option(names = "--max-batch", defaultValue = "32",
-            description = "most texts the model runs at once (default: ${DEFAULT-VALUE}; 1 turns micro-batching off)")
+            description = "most texts (images) the model runs at once (default: ${DEFAULT-VALUE}; 1 turns micro-batching off)")
     int maxBatch;
 
     @Option(names = "--max-wait-ms", defaultValue = "5",
-            description = "how long to wait to fill a batch once a text is waiting (default: ${DEFAULT-VALUE})")
+            description = "how long to wait to fill a batch once a text (image) is waiting (default: ${DEFAULT-VALUE})")
     int maxWaitMs;
 
     @Option(names = "--max-request-bytes", defaultValue = "1048576",
-            description = "largest request body; 413 beyond (default: ${DEFAULT-VALUE})")
+            description = "largest request body; 413 beyond (default: ${DEFAULT-VALUE}; images in base64 may need more)")
     int maxRequestBytes;
 
     @Option(names = "--max-texts", defaultValue = "64", description = "most texts per request; 413 beyond (default: ${DEFAULT-VALUE})")
@@ -47,8 +49,17 @@ final class ServeCommand implements Callable<Integer> {
             description = "longest text in characters; 422 beyond (default: ${DEFAULT-VALUE})")
     int maxTextChars;
 
+    @Option(names = "--max-images", defaultValue = "64",
+            description = "image models: most images per request; 413 beyond (default: ${DEFAULT-VALUE})")
+    int maxImages;
+
+    @Option(names = "--max-image-pixels", defaultValue = "40000000",
+            description = "image models: most pixels (width x height) of one image, read from its header before"
+                    + " decoding; 422 beyond (default: ${DEFAULT-VALUE})")
+    long maxImagePixels;
+
     @Option(names = "--max-queue", defaultValue = "1024",
-            description = "most texts waiting for the model; 503 + Retry-After beyond (default: ${DEFAULT-VALUE})")
+            description = "most texts (images) waiting for the model; 503 + Retry-After beyond (default: ${DEFAULT-VALUE})")
     int maxQueue;
 
     @Option(names = "--token-file", paramLabel = "FILE",
@@ -59,7 +70,7 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ServeConfig config = new ServeConfig(model, host, port, maxBatch, maxWaitMs, maxRequestBytes, maxTexts,
-                maxTextChars, maxQueue, token(), ServeConfig.DEFAULT_SHUTDOWN_MS);
+                maxTextChars, maxImages, maxImagePixels, maxQueue, token(), ServeConfig.DEFAULT_SHUTDOWN_MS);
         if (!config.loopbackOnly() && config.token() == null) {
             System.err.println("warning: listening on " + host + " without a token: anyone who can reach this port can "
                     + "use the model. Set --token-file FILE or " + TOKEN_ENV + ", or keep the default --host 127.0.0.1");

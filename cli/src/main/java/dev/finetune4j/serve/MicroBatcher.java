@@ -12,23 +12,26 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
- * Groups the texts of concurrent requests into batches for one model worker thread.
+ * Groups the inputs (texts, or decoded images) of concurrent requests into batches for one model
+ * worker thread.
  *
  * <p>A forward pass over 16 texts costs far less than 16 passes over one, so the worker takes
- * up to {@code maxBatch} waiting texts at once, waiting at most {@code maxWaitMs} for more once
- * the first is there. Texts from one request may span batches; its future completes when its
- * last text is done. The predictor is called only from the worker thread, so a model that is not
+ * up to {@code maxBatch} waiting inputs at once, waiting at most {@code maxWaitMs} for more once
+ * the first is there. Inputs from one request may span batches; its future completes when its
+ * last input is done. The predictor is called only from the worker thread, so a model that is not
  * thread-safe needs no lock. A predictor failure fails the requests of that batch and nothing else.
+ *
+ * @param <T> what the model reads: {@code String} texts or {@code DecodedImage}s
  */
-public final class MicroBatcher implements AutoCloseable {
-    /** The queue has no room for a request's texts: the caller should answer 503 and try later. */
+public final class MicroBatcher<T> implements AutoCloseable {
+    /** The queue has no room for a request's inputs: the caller should answer 503 and try later. */
     public static final class Overloaded extends RuntimeException {
         Overloaded(String message) {
             super(message, null, false, false);
         }
     }
 
-    /** Counters for GET /v1/stats and the batching test. */
+    /** Counters for GET /v1/stats and the batching test; {@code texts} counts the inputs, images for an image model. */
     public record Stats(long requests, long texts, long batches, int largestBatch, int queuedTexts, long rejected,
             long failedBatches) {}
 
@@ -43,11 +46,13 @@ public final class MicroBatcher implements AutoCloseable {
         }
     }
 
-    private record Item(String text, Job job, int index) {}
+    /** {@code input} is a {@code T}: Object only so that one STOP item serves every batcher. */
+    private record Item(Object input, Job job, int index) {}
 
     private static final Item STOP = new Item(null, null, -1);
 
-    private final Function<List<String>, List<Prediction>> predictor;
+    private final Function<List<T>, List<Prediction>> predictor;
+    private final String noun;
     private final int maxBatch;
     private final long maxWaitNanos;
     private final int maxQueue;
@@ -62,9 +67,17 @@ public final class MicroBatcher implements AutoCloseable {
     private final Thread worker;
     private volatile boolean closed;
 
-    public MicroBatcher(Function<List<String>, List<Prediction>> predictor, int maxBatch, int maxWaitMs, int maxQueue) {
+    /** A batcher whose messages call an input a text. */
+    public MicroBatcher(Function<List<T>, List<Prediction>> predictor, int maxBatch, int maxWaitMs, int maxQueue) {
+        this(predictor, maxBatch, maxWaitMs, maxQueue, "text");
+    }
+
+    /** @param noun what one input is called in messages: "text", "image" */
+    public MicroBatcher(Function<List<T>, List<Prediction>> predictor, int maxBatch, int maxWaitMs, int maxQueue,
+            String noun) {
         if (maxBatch < 1 || maxWaitMs < 0 || maxQueue < 1) throw new IllegalArgumentException("bad batcher limits");
         this.predictor = predictor;
+        this.noun = noun;
         this.maxBatch = maxBatch;
         this.maxWaitNanos = TimeUnit.MILLISECONDS.toNanos(maxWaitMs);
         this.maxQueue = maxQueue;
@@ -74,19 +87,19 @@ public final class MicroBatcher implements AutoCloseable {
     }
 
     /**
-     * Queues {@code inputs}; the future completes with one prediction per text, in order.
+     * Queues {@code inputs}; the future completes with one prediction per input, in order.
      *
-     * @throws Overloaded when more than maxQueue texts would be waiting
+     * @throws Overloaded when more than maxQueue inputs would be waiting
      */
-    public CompletableFuture<List<Prediction>> submit(List<String> inputs) {
+    public CompletableFuture<List<Prediction>> submit(List<T> inputs) {
         if (closed) throw new IllegalStateException("the batcher is closed");
         int n = inputs.size();
         if (n == 0) return CompletableFuture.completedFuture(List.of());
         if (queued.addAndGet(n) > maxQueue) {
             queued.addAndGet(-n);
             rejected.incrementAndGet();
-            throw new Overloaded(n + " text(s) would exceed the queue limit of " + maxQueue
-                    + " waiting texts (--max-queue)");
+            throw new Overloaded(n + " " + noun + "(s) would exceed the queue limit of " + maxQueue
+                    + " waiting " + noun + "s (--max-queue)");
         }
         Job job = new Job(n);
         for (int i = 0; i < n; i++) queue.add(new Item(inputs.get(i), job, i));
@@ -141,14 +154,14 @@ public final class MicroBatcher implements AutoCloseable {
         List<Item> live = new ArrayList<>(batch.size());
         for (Item item : batch) if (!item.job.future.isDone()) live.add(item);
         if (live.isEmpty()) return;
-        List<String> inputs = new ArrayList<>(live.size());
-        for (Item item : live) inputs.add(item.text);
+        List<T> inputs = new ArrayList<>(live.size());
+        for (Item item : live) inputs.add(input(item));
         List<Prediction> out;
         try {
             out = predictor.apply(inputs);
             if (out.size() != inputs.size()) {
                 throw new IllegalStateException("the model returned " + out.size() + " predictions for "
-                        + inputs.size() + " texts");
+                        + inputs.size() + " " + noun + "s");
             }
         } catch (Throwable t) { // a bad batch must not end the worker: the server stays up for the next one
             failedBatches.incrementAndGet();
@@ -165,11 +178,16 @@ public final class MicroBatcher implements AutoCloseable {
         }
     }
 
+    @SuppressWarnings("unchecked") // submit(List<T>) is the only way in
+    private T input(Item item) {
+        return (T) item.input;
+    }
+
     private static void failAll(List<Item> items, Throwable t) {
         for (Item item : items) if (item != STOP) item.job.future.completeExceptionally(t);
     }
 
-    /** Finishes the texts already queued, then stops the worker; waits at most {@code waitMs}. */
+    /** Finishes the inputs already queued, then stops the worker; waits at most {@code waitMs}. */
     public void close(long waitMs) {
         if (closed) return;
         closed = true;

@@ -10,13 +10,18 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What GET /v1/model reports: labels, base model, max length and the run's metrics.
+ * What GET /v1/model reports: the predictor's describe() (task, input, labels, base model, max
+ * length or image size, ...) and the run's metrics; {@code "input"} is {@code "texts"} unless the
+ * model says {@code "images"}.
  *
  * <p>config.json carries the base model and provenance under "finetune4j"; the metrics live in
  * the run directory's metrics.json beside model/, which may be absent when the directory was
  * copied elsewhere: then "metrics" is empty rather than an error.
  */
 public final class ModelInfo {
+    /** The {@code "input"} of an image model's describe(); a model that does not say reads texts. */
+    public static final String IMAGES = "images";
+
     private ModelInfo() {}
 
     /** @param model the predictor's {@link dev.finetune4j.pipeline.Predictor#describe()} */
@@ -24,6 +29,7 @@ public final class ModelInfo {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("model_dir", modelDir.toAbsolutePath().normalize().toString());
         m.putAll(model);
+        m.putIfAbsent("input", "texts");
         JsonNode ours = config(modelDir).path("finetune4j");
         JsonNode provenance = ours.path("provenance");
         if (provenance.isObject()) {

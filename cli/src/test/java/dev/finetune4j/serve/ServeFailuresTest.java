@@ -110,6 +110,80 @@ class ServeFailuresTest {
         }
     }
 
+    static byte[] png(int width, int height) throws java.io.IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(width, height,
+                java.awt.image.BufferedImage.TYPE_INT_RGB), "png", out);
+        return out.toByteArray();
+    }
+
+    static HttpResponse<String> post(PredictionServer s, String contentType, byte[] body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(s.url() + "/v1/predict")).header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void imagesSentToATextModelAreRefusedSayingItTakesTexts() throws Exception {
+        try (PredictionServer s = start(ServeConfig.defaults(Path.of("fake")), ServeFailuresTest::fake)) {
+            HttpResponse<String> raw = post(s, "image/png", png(4, 4));
+            assertThat(raw.statusCode()).as(raw.body()).isEqualTo(415);
+            assertThat(JSON.readTree(raw.body()).path("error").asText()).contains("takes texts, not images");
+            String b64 = java.util.Base64.getEncoder().encodeToString(png(4, 4));
+            HttpResponse<String> json = post(s, "{\"images\": [\"" + b64 + "\"]}");
+            assertThat(json.statusCode()).as(json.body()).isEqualTo(400);
+            assertThat(JSON.readTree(json.body()).path("error").asText()).contains("takes texts, not images")
+                    .contains("{\"texts\": [");
+            assertThat(JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(s.url() + "/v1/stats")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body()).has("texts")).isTrue();
+        }
+    }
+
+    @Test
+    void theImagesOfRequestsInFlightStayWithinTheirMemoryBudget() throws Exception {
+        CountDownLatch entered = new CountDownLatch(1), release = new CountDownLatch(1);
+        List<String> threads = java.util.Collections.synchronizedList(new ArrayList<>());
+        Function<List<dev.finetune4j.vision.DecodedImage>, List<Prediction>> blocking = images -> {
+            threads.add(Thread.currentThread().getName());
+            entered.countDown();
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            List<Prediction> out = new ArrayList<>();
+            for (dev.finetune4j.vision.DecodedImage d : images) {
+                out.add(new Prediction(d.width() > 16 ? "wide" : "narrow", Map.of("wide", d.width() > 16 ? 1.0 : 0.0,
+                        "narrow", d.width() > 16 ? 0.0 : 1.0)));
+            }
+            return out;
+        };
+        long onePicture = 32 * 32 * ImageRequests.BYTES_PER_PIXEL;
+        try (PredictionServer s = PredictionServer.startImages(ServeConfig.defaults(Path.of("fake")).withPort(0), blocking,
+                Map.of("labels", List.of("narrow", "wide"), "input", "images"), () -> {}, onePicture * 3 / 2)) {
+            String two = java.util.Base64.getEncoder().encodeToString(png(32, 32));
+            HttpResponse<String> tooMuch = post(s, "{\"images\": [\"" + two + "\", \"" + two + "\"]}");
+            assertThat(tooMuch.statusCode()).as(tooMuch.body()).isEqualTo(413);
+            assertThat(JSON.readTree(tooMuch.body()).path("error").asText()).contains("JAVA_OPTS=-Xmx");
+
+            CompletableFuture<HttpResponse<String>> first = HTTP.sendAsync(HttpRequest.newBuilder(
+                    URI.create(s.url() + "/v1/predict")).header("Content-Type", "image/png")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(png(32, 32))).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(entered.await(30, TimeUnit.SECONDS)).as("the worker took the first image").isTrue();
+            HttpResponse<String> second = post(s, "image/png", png(32, 32)); // 1.5 pictures' room: one is taken
+            assertThat(second.statusCode()).as(second.body()).isEqualTo(503);
+            assertThat(second.headers().firstValue("Retry-After")).hasValue("1");
+            assertThat(JSON.readTree(second.body()).path("error").asText()).contains("retry after a second");
+            release.countDown();
+            HttpResponse<String> r1 = first.get(30, TimeUnit.SECONDS);
+            assertThat(r1.statusCode()).as(r1.body()).isEqualTo(200);
+            assertThat(JSON.readTree(r1.body()).path("predictions").get(0).path("label").asText()).isEqualTo("wide");
+            HttpResponse<String> again = post(s, "image/png", png(8, 32));
+            assertThat(again.statusCode()).as("the first request's share was released: " + again.body()).isEqualTo(200);
+            assertThat(JSON.readTree(again.body()).path("predictions").get(0).path("label").asText()).isEqualTo("narrow");
+            assertThat(threads).as("the model ran on the worker only").containsOnly("ft4j-model-worker");
+        }
+    }
+
     @Test
     void aRequestLargerThanOneBatchSpansBatchesInOrder() throws Exception {
         List<Integer> sizes = new ArrayList<>();
@@ -119,7 +193,7 @@ class ServeFailuresTest {
             for (String t : texts) out.add(new Prediction(t, Map.of(t, 1.0)));
             return out;
         };
-        try (MicroBatcher b = new MicroBatcher(echo, 4, 0, 100)) {
+        try (MicroBatcher<String> b = new MicroBatcher<>(echo, 4, 0, 100)) {
             List<String> texts = new ArrayList<>();
             for (int i = 0; i < 10; i++) texts.add("t" + i);
             List<Prediction> out = b.submit(texts).get(30, TimeUnit.SECONDS);
@@ -131,7 +205,7 @@ class ServeFailuresTest {
 
     @Test
     void closeFinishesTheTextsAlreadyQueued() throws Exception {
-        MicroBatcher b = new MicroBatcher(ServeFailuresTest::fake, 2, 0, 100);
+        MicroBatcher<String> b = new MicroBatcher<>(ServeFailuresTest::fake, 2, 0, 100);
         List<CompletableFuture<List<Prediction>>> futures = new ArrayList<>();
         for (int i = 0; i < 20; i++) futures.add(b.submit(List.of("text " + i)));
         b.close(30_000);
