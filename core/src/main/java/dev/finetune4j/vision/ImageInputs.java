@@ -174,6 +174,9 @@ final class ImageInputs implements LabelledInputs<NDArray> {
 
     /** Frees the cache's share of the heap; the inputs stay usable (images are decoded again). */
     void release() {
+        Pending p = pending;
+        pending = null;
+        if (p != null) p.pixels().exceptionally(e -> null).join(); // a prefetch in flight would cache after us
         for (int i = 0; i < cache.length; i++) {
             if (cache[i] != null) CACHED_BYTES.addAndGet(-cache[i].data().length);
             cache[i] = null;

@@ -163,7 +163,7 @@ public final class VisionModality implements Modality<NDArray> {
                         + " augmented images)");
             }
         }
-        return new VisionRun(model, a, w.keras(), pre, augmentation, labels.size());
+        return new VisionRun(model, a, w.keras(), pre, augmentation, labels.size(), new ArrayList<>());
     }
 
     @Override
@@ -171,13 +171,16 @@ public final class VisionModality implements Modality<NDArray> {
         return ImagePredictor.load(modelDir);
     }
 
+    /** @param made the inputs it made, whose image caches {@link #close} frees */
     private record VisionRun(ImageClassifier model, Architecture architecture, boolean keras, Preprocessing preprocessing,
-            Augmentation augmentation, int classes) implements Run<NDArray> {
+            Augmentation augmentation, int classes, List<ImageInputs> made) implements Run<NDArray> {
         @Override
         public LabelledInputs<NDArray> inputs(List<Example> examples, int[] labels, String name,
                 Map<String, Object> dataReport) {
-            return new ImageInputs(examples.stream().map(Example::text).toList(), labels, preprocessing, augmentation,
-                    classes);
+            ImageInputs in = new ImageInputs(examples.stream().map(Example::text).toList(), labels, preprocessing,
+                    augmentation, classes);
+            made.add(in);
+            return in;
         }
 
         /** Pooled body features, L2-normalised. */
@@ -217,6 +220,7 @@ public final class VisionModality implements Modality<NDArray> {
 
         @Override
         public void close() {
+            made.forEach(ImageInputs::release);
             model.close();
         }
     }
