@@ -6,7 +6,6 @@ import ai.djl.ndarray.types.Shape;
 import dev.finetune4j.train.BatchContext;
 import dev.finetune4j.train.LabelledInputs;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -103,7 +102,12 @@ final class ImageInputs implements LabelledInputs<NDArray> {
         Pending p = pending;
         if (p != null && Arrays.equals(p.indices(), indices) && p.context().equals(context)) {
             pending = null;
-            pixels = p.pixels().join();
+            try {
+                pixels = p.pixels().join();
+            } catch (java.util.concurrent.CompletionException e) {
+                if (e.getCause() instanceof RuntimeException r) throw r; // a UserError: an image gone mid-run
+                throw e;
+            }
         }
         if (pixels == null) pixels = pixels(indices, context);
         int s = preprocessing.size();
@@ -165,10 +169,14 @@ final class ImageInputs implements LabelledInputs<NDArray> {
         try {
             bytes = Files.readAllBytes(Path.of(path));
         } catch (IOException e) {
-            throw new UncheckedIOException(path + ": cannot read the image (it was readable when the data was cleaned)", e);
+            throw new dev.finetune4j.UserError(path + ": cannot read the image (" + e.getMessage() + "); it was readable"
+                    + " when the data was cleaned — was it moved or deleted during the run?", e);
         }
         DecodedImage.Result r = DecodedImage.decode(bytes);
-        if (!r.ok()) throw new IllegalStateException(path + ": " + r.failure().description() + " (it decoded when the data was cleaned)");
+        if (!r.ok()) {
+            throw new dev.finetune4j.UserError(path + ": " + r.failure().description() + " — it decoded when the data was"
+                    + " cleaned: was it changed during the run?");
+        }
         return Rgb.of(r.image());
     }
 
