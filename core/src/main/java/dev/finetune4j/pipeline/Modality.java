@@ -49,10 +49,23 @@ public interface Modality<B> extends TaskKeys {
 
     /**
      * The ft4j export that the recipe's model is, when it is one (continual fine-tuning: its head is
-     * kept for its labels), else null. None by default.
+     * kept for its labels), else null: by default, a model directory whose config.json's
+     * {@code finetune4j.task} is this modality's.
      */
     default PreviousExport previousExport(ResolvedModelFiles files) {
-        return null;
+        if (files.kind() != ResolvedModelFiles.Kind.HF_DIR || files.configJson() == null) return null;
+        PreviousExport p = PreviousExport.in(files.configJson().getParent());
+        return p != null && task().equals(p.info().path("task").asText()) ? p : null;
+    }
+
+    /** A modality's recipe schema fragment, {@code recipe.schema.json} beside its class. */
+    static JsonNode schemaBeside(Class<?> modality) {
+        try (java.io.InputStream in = modality.getResourceAsStream("recipe.schema.json")) {
+            if (in == null) throw new IllegalStateException("no recipe.schema.json beside " + modality.getName());
+            return dev.finetune4j.util.AtomicFiles.JSON.readTree(in);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** What a model card says a catalogue model is: its upstream id and the SPDX id of its weights' licence. */

@@ -27,11 +27,7 @@ import dev.finetune4j.recipe.Strategy;
 import dev.finetune4j.track.Provenance;
 import dev.finetune4j.train.Evaluator;
 import dev.finetune4j.train.LabelledInputs;
-import dev.finetune4j.util.AtomicFiles;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,7 +46,7 @@ import java.util.Optional;
 public final class TextModality implements Modality<TextBatch> {
     public static final String TASK = "text-classification";
 
-    private static final JsonNode RECIPE_SCHEMA = readRecipeSchema();
+    private static final JsonNode RECIPE_SCHEMA = Modality.schemaBeside(TextModality.class);
 
     @Override
     public String task() {
@@ -67,13 +63,6 @@ public final class TextModality implements Modality<TextBatch> {
         return TextSettings.class;
     }
 
-    private static JsonNode readRecipeSchema() {
-        try (InputStream in = TextModality.class.getResourceAsStream("recipe.schema.json")) {
-            return AtomicFiles.JSON.readTree(in);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     /** Also an export of an earlier version, which did not write {@code finetune4j.task}. */
     @Override
@@ -91,12 +80,6 @@ public final class TextModality implements Modality<TextBatch> {
     /** Tokens per text when the recipe gives no data.max_length and the model reads as many. */
     static final int DEFAULT_MAX_LENGTH = 128;
 
-    @Override
-    public PreviousExport previousExport(ResolvedModelFiles files) {
-        if (files.kind() != ResolvedModelFiles.Kind.HF_DIR || files.configJson() == null) return null;
-        PreviousExport p = PreviousExport.in(files.configJson().getParent());
-        return p != null && TASK.equals(p.info().path("task").asText()) ? p : null;
-    }
 
     @Override
     public Upstream upstream(String model) {

@@ -17,11 +17,7 @@ import dev.finetune4j.recipe.Recipe;
 import dev.finetune4j.recipe.Strategy;
 import dev.finetune4j.train.Evaluator;
 import dev.finetune4j.train.LabelledInputs;
-import dev.finetune4j.util.AtomicFiles;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,7 +35,7 @@ import java.util.Map;
 public final class VisionModality implements Modality<NDArray> {
     public static final String TASK = "image-classification";
 
-    private static final JsonNode RECIPE_SCHEMA = readRecipeSchema();
+    private static final JsonNode RECIPE_SCHEMA = Modality.schemaBeside(VisionModality.class);
 
     @Override
     public String task() {
@@ -61,13 +57,6 @@ public final class VisionModality implements Modality<NDArray> {
         return true;
     }
 
-    private static JsonNode readRecipeSchema() {
-        try (InputStream in = VisionModality.class.getResourceAsStream("recipe.schema.json")) {
-            return AtomicFiles.JSON.readTree(in);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     @Override
     public CleanResult read(Recipe recipe, Path file, String key) {
@@ -88,12 +77,6 @@ public final class VisionModality implements Modality<NDArray> {
         return VisionWeights.resolve(recipe.model(), recipe.baseDir(), System.out);
     }
 
-    @Override
-    public PreviousExport previousExport(ResolvedModelFiles files) {
-        if (files.kind() != ResolvedModelFiles.Kind.HF_DIR || files.configJson() == null) return null;
-        PreviousExport p = PreviousExport.in(files.configJson().getParent());
-        return p != null && TASK.equals(p.info().path("task").asText()) ? p : null;
-    }
 
     @Override
     public Upstream upstream(String model) {
