@@ -47,8 +47,9 @@ public final class RunReport {
         Map<String, byte[]> pngs = new LinkedHashMap<>();
         pngs.put("loss.png", png(lossChart(points)));
         pngs.put("validation-metrics.png", png(metricChart(points)));
-        pngs.put("learning-rate.png", png(series(points, "Learning rate", "learning rate", Map.of("train.learning_rate",
-                "learning rate"), false)));
+        XYChart rate = series(points, "Learning rate", "learning rate", Map.of("train.learning_rate", "learning rate"), false);
+        rate.getStyler().setYAxisDecimalPattern("0.0E0"); // rates like 2.94e-4: plain decimals run into each other
+        pngs.put("learning-rate.png", png(rate));
         ClassificationReport matrixFrom = test != null ? test : validation;
         if (matrixFrom != null) pngs.put("confusion-matrix.png", png(confusion(matrixFrom, test != null ? "test" : "validation")));
         List<Map<String, Object>> reliability = reliabilityBins(metrics);

@@ -59,4 +59,29 @@ class RunReportTest {
         assertThat(images).isEqualTo(4);
         assertThat(html).doesNotContain("src=\"http");
     }
+
+    @Test
+    void misclassifiedImagesAreAGridOfThumbnailsWithTheirLabels(@TempDir Path dir) throws Exception {
+        Path image = dir.resolve("coat.png");
+        BufferedImage px = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
+        px.getRaster().setSample(3, 4, 0, 200);
+        ImageIO.write(px, "png", image.toFile());
+        ClassificationReport test = ClassificationMetrics.compute(new int[] {0, 1}, new int[] {1, 1}, List.of("coat", "bag"));
+        Map<String, Object> wrong = Map.of("line", 1, "label", "coat", "predicted", "bag", "confidence", 0.93,
+                "path", image.toString());
+        Map<String, Object> missing = Map.of("line", 2, "label", "coat", "predicted", "bag", "confidence", 0.5,
+                "path", dir.resolve("gone.png").toString());
+        RunReport.write(dir, "images", List.of(), test, null, Map.of(), null,
+                Map.of("diagnostics", Map.of("findings", List.of(), "misclassified_test_examples", List.of(wrong, missing))));
+        String html = Files.readString(dir.resolve("report.html"));
+        String grid = html.substring(html.indexOf("<div id=\"misclassified\""), html.indexOf("</div>", html.indexOf(
+                "<div id=\"misclassified\"")));
+        assertThat(grid.split("<figure", -1)).hasSize(3);
+        assertThat(grid).contains("true <b>coat</b>").contains("predicted <b>bag</b>").contains("0.9300");
+        Matcher m = Pattern.compile("data:image/png;base64,([A-Za-z0-9+/=]+)").matcher(grid);
+        assertThat(m.find()).isTrue();
+        BufferedImage thumb = ImageIO.read(new java.io.ByteArrayInputStream(Base64.getDecoder().decode(m.group(1))));
+        assertThat(thumb.getWidth()).as("28 px enlarged to fit 96").isEqualTo(96);
+        assertThat(m.find()).as("a file that no longer reads gets a caption, no image").isFalse();
+    }
 }
