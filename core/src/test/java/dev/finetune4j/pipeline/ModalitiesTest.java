@@ -89,11 +89,11 @@ class ModalitiesTest {
 
     @Test
     void aModelNoModalityLoadsIsAUserErrorNamingTheFile() throws Exception {
-        Path dir = export(Map.of("task", "image-classification"));
+        Path dir = export(Map.of("task", "audio-classification"));
         assertThatThrownBy(() -> Modalities.load(dir)).isInstanceOf(UserError.class)
                 .hasMessageContaining(dir.resolve("config.json").toString())
-                .hasMessageContaining("finetune4j.task 'image-classification'")
-                .hasMessageContaining("installed: [text-classification]");
+                .hasMessageContaining("finetune4j.task 'audio-classification'")
+                .hasMessageContaining("installed: [text-classification, image-classification]");
         assertThatThrownBy(() -> Modalities.load(tmp.resolve("nope"))).isInstanceOf(UserError.class)
                 .hasMessageContaining("model directory not found");
         Files.createDirectories(tmp.resolve("empty"));
