@@ -59,6 +59,26 @@ public abstract class ConvolutionalBody implements Body<NDArray> {
         return y.add(up.mul(lora.scaling()));
     }
 
+    /**
+     * Convolution {@code conv} then BatchNorm {@code norm}. In inference the norm is folded into the
+     * convolution's weights and bias ({@code w * g / sqrt(v + eps)}, {@code (b - m) * g / sqrt(v + eps) + beta}):
+     * one pass over the activations instead of two. Not when the convolution has adapters (the norm
+     * scales their output too) or its norm is training.
+     */
+    protected NDArray convBatchNorm(String conv, String norm, NDArray x, int stride, int padRows, int padColumns,
+            int groups, double eps, boolean training) {
+        if (training || lora != null && params.contains(conv + LoraHook.A)) {
+            return Convolutions.batchNorm(params, norm,
+                    conv(conv, x, stride, padRows, padColumns, groups), eps, training);
+        }
+        return Convolutions.convFoldedBatchNorm(params, conv, norm, x, stride, padRows, padColumns, groups, eps);
+    }
+
+    protected NDArray convBatchNorm(String conv, String norm, NDArray x, int stride, int padding, int groups, double eps,
+            boolean training) {
+        return convBatchNorm(conv, norm, x, stride, padding, padding, groups, eps, training);
+    }
+
     /** Linear layer {@code key} (its adapters added when it has them, with dropout on their input in training). */
     protected NDArray linear(String key, NDArray x, boolean training) {
         NDArray y = Linear.linear(x, params.get(key + ".weight"), params.get(key + ".bias")).singletonOrThrow();

@@ -51,6 +51,21 @@ public final class Convolutions {
                 new Shape(padRows, padColumns), new Shape(1, 1), groups).singletonOrThrow();
     }
 
+    /**
+     * Convolution {@code conv} followed by BatchNorm {@code norm} in inference, as one convolution
+     * with the norm folded into its weights and bias.
+     */
+    public static NDArray convFoldedBatchNorm(ParameterStore params, String conv, String norm, NDArray x, int stride,
+            int padRows, int padColumns, int groups, double eps) {
+        NDArray scale = params.get(norm + ".weight").div(params.get(norm + ".running_var").add((float) eps).sqrt());
+        NDArray w = params.get(conv + ".weight");
+        NDArray folded = w.mul(scale.reshape(-1, 1, 1, 1));
+        NDArray shift = params.get(norm + ".bias").sub(params.get(norm + ".running_mean").mul(scale));
+        if (params.contains(conv + ".bias")) shift = shift.add(params.get(conv + ".bias").mul(scale));
+        return Conv2d.conv2d(x, folded, shift, new Shape(stride, stride), new Shape(padRows, padColumns),
+                new Shape(1, 1), groups).singletonOrThrow();
+    }
+
     /** A convolution's module with a {@code kh x kw} kernel and no bias. */
     public static Module convolution(String key, int block, int in, int out, int kh, int kw) {
         Map<String, long[]> p = new LinkedHashMap<>();

@@ -35,7 +35,12 @@ class ConvolutionLoraTest {
             ParameterStore ps = model.parameters();
             assertThat(ps.get("features.2.conv.0.0.lora_A.weight").getShape()).isEqualTo(new Shape(4, 16, 1, 1));
             assertThat(ps.get("features.2.conv.0.0.lora_B.weight").getShape()).isEqualTo(new Shape(96, 4, 1, 1));
-            assertThat(model.logits(m, x, false).toFloatArray()).as("B starts at zero").containsExactly(plain);
+            // an adapted convolution's BatchNorm is no longer folded into it at inference: equal up to rounding
+            float[] zeroB = model.logits(m, x, false).toFloatArray();
+            for (int i = 0; i < plain.length; i++) {
+                assertThat(zeroB[i]).as("B starts at zero").isCloseTo(plain[i],
+                        org.assertj.core.api.Assertions.within(1e-5f * Math.max(1, Math.abs(plain[i]))));
+            }
             Random r = new Random(5);
             for (String module : adapted) {
                 long[] shape = ps.get(module + ".lora_B.weight").getShape().getShape();

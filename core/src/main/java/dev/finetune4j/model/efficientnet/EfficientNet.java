@@ -139,8 +139,7 @@ public final class EfficientNet extends ConvolutionalBody {
     }
 
     private NDArray convBn(String key, NDArray x, int stride, int padding, int groups, boolean training) {
-        return Convolutions.batchNorm(params, key + ".1", conv(key + ".0", x, stride, padding, groups),
-                EPS, training);
+        return convBatchNorm(key + ".0", key + ".1", x, stride, padding, groups, EPS, training);
     }
 
     private static NDArray silu(NDArray x) {

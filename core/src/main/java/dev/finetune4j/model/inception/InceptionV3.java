@@ -1,6 +1,7 @@
 package dev.finetune4j.model.inception;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Activation;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -186,8 +187,8 @@ public final class InceptionV3 extends ConvolutionalBody {
     }
 
     private NDArray conv(String key, NDArray x, int stride, int padRows, int padColumns, boolean training) {
-        NDArray y = conv(key + ".conv", x, stride, padRows, padColumns, 1);
-        return Convolutions.batchNorm(params, key + ".bn", y, EPS, training).maximum(0f);
+        return Activation.relu(convBatchNorm(key + ".conv", key + ".bn", x, stride, padRows, padColumns, 1, EPS,
+                training));
     }
 
     private static NDArray maxPool(NDArray x) {

@@ -129,8 +129,8 @@ public final class MobileNetV2 extends ConvolutionalBody {
             x = x.pad(new Shape(0, 1, 0, 1), 0); // last dimension first: right, then bottom
             padding = 0;
         }
-        NDArray y = conv(c.key(), x, c.stride(), padding, c.groups());
-        if (c.norm() != null) y = Convolutions.batchNorm(params, c.norm(), y, config.eps(), training);
+        NDArray y = c.norm() == null ? conv(c.key(), x, c.stride(), padding, c.groups())
+                : convBatchNorm(c.key(), c.norm(), x, c.stride(), padding, c.groups(), config.eps(), training);
         return c.relu6() ? y.clip(0, 6) : y;
     }
 

@@ -1,6 +1,7 @@
 package dev.finetune4j.model.resnet;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Activation;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.pooling.Pool;
@@ -105,8 +106,7 @@ public final class ResNet extends ConvolutionalBody {
     /** Images [batch, 3, h, w], normalised as the weights expect, to [batch, features]. */
     @Override
     public NDArray features(NDManager step, NDArray images, boolean training) {
-        NDArray x = Convolutions.batchNorm(params, "bn1", conv("conv1", images, 2, 3, 1), EPS,
-                training).maximum(0f);
+        NDArray x = Activation.relu(convBatchNorm("conv1", "bn1", images, 2, 3, 1, EPS, training));
         x = Pool.maxPool2d(x, new Shape(3, 3), new Shape(2, 2), new Shape(1, 1), false);
         for (Block b : blocks) x = block(b, x, training);
         return Pool.globalAvgPool2d(x);
@@ -115,20 +115,20 @@ public final class ResNet extends ConvolutionalBody {
     private NDArray block(Block b, NDArray x, boolean training) {
         NDArray y;
         if (config.bottleneck()) {
-            y = convBn(b.key() + ".conv1", b.key() + ".bn1", x, 1, 0, training).maximum(0f);
-            y = convBn(b.key() + ".conv2", b.key() + ".bn2", y, b.stride(), 1, training).maximum(0f);
+            y = Activation.relu(convBn(b.key() + ".conv1", b.key() + ".bn1", x, 1, 0, training));
+            y = Activation.relu(convBn(b.key() + ".conv2", b.key() + ".bn2", y, b.stride(), 1, training));
             y = convBn(b.key() + ".conv3", b.key() + ".bn3", y, 1, 0, training);
         } else {
-            y = convBn(b.key() + ".conv1", b.key() + ".bn1", x, b.stride(), 1, training).maximum(0f);
+            y = Activation.relu(convBn(b.key() + ".conv1", b.key() + ".bn1", x, b.stride(), 1, training));
             y = convBn(b.key() + ".conv2", b.key() + ".bn2", y, 1, 1, training);
         }
         NDArray identity = b.downsample()
                 ? convBn(b.key() + ".downsample.0", b.key() + ".downsample.1", x, b.stride(), 0, training) : x;
-        return y.add(identity).maximum(0f);
+        return Activation.relu(y.add(identity));
     }
 
     private NDArray convBn(String conv, String norm, NDArray x, int stride, int padding, boolean training) {
-        return Convolutions.batchNorm(params, norm, conv(conv, x, stride, padding, 1), EPS, training);
+        return convBatchNorm(conv, norm, x, stride, padding, 1, EPS, training);
     }
 
     @Override

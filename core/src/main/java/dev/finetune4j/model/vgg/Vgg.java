@@ -1,6 +1,7 @@
 package dev.finetune4j.model.vgg;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Activation;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -97,9 +98,10 @@ public final class Vgg extends ConvolutionalBody {
         NDArray x = images;
         for (List<Conv> stage : stages) {
             for (Conv c : stage) {
-                x = conv("features." + c.index(), x, 1, 1, 1);
-                if (c.norm() >= 0) x = Convolutions.batchNorm(params, "features." + c.norm(), x, EPS, training);
-                x = x.maximum(0f);
+                x = c.norm() >= 0
+                        ? convBatchNorm("features." + c.index(), "features." + c.norm(), x, 1, 1, 1, EPS, training)
+                        : conv("features." + c.index(), x, 1, 1, 1);
+                x = Activation.relu(x);
             }
             x = Pool.maxPool2d(x, new Shape(2, 2), new Shape(2, 2), new Shape(0, 0), false);
         }
@@ -109,7 +111,7 @@ public final class Vgg extends ConvolutionalBody {
     }
 
     private NDArray dense(String key, NDArray x, boolean training) {
-        NDArray y = linear(key, x, training).maximum(0f);
+        NDArray y = Activation.relu(linear(key, x, training));
         return training ? Dropout.dropout(y, DROPOUT, true).singletonOrThrow() : y;
     }
 
