@@ -66,7 +66,7 @@ run_pytorch() {  # arch size
     --batch "$BATCH" --steps "$STEPS" --warmup "$WARMUP" --threads "$THREADS" $REF_ARGS
 }
 
-run_java() {  # arch size
+run_finetune4j() {  # arch size
   local envs=(-u OPENBLAS_CORETYPE -u LD_PRELOAD OMP_NUM_THREADS="$THREADS" MKL_NUM_THREADS="$THREADS")
   [[ -f "$TCMALLOC" ]] && envs+=(LD_PRELOAD="$TCMALLOC")
   env "${envs[@]}" OPT_OUT_TRACKING=true java -Dai.djl.offline=true \
@@ -86,8 +86,8 @@ import json, os
 d = json.loads(os.environ["LINE"])
 d["driver"] = {"repeat": int(os.environ["REP"]), "host_busy_pct_before": int(os.environ["BUSY"])}
 print(json.dumps(d))' >> "$JSONL"
-  log "$1 $2 ${3}px repeat $4: $(echo "$line" | "$PYTHON" -c 'import json,sys; d=json.load(sys.stdin);
-print(f"train {d[\"train_images_per_s\"]:.1f} images/s, inference {d[\"infer_images_per_s\"]:.1f} images/s")')"
+  log "$1 $2 ${3}px repeat $4: $(echo "$line" | "$PYTHON" -c 'import json, sys; d = json.load(sys.stdin)
+print("train %.1f images/s, inference %.1f images/s" % (d["train_images_per_s"], d["infer_images_per_s"]))')"
 }
 
 for arch in $ARCHS; do

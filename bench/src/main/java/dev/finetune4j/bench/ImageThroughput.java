@@ -29,8 +29,9 @@ import java.util.Random;
  * on the same weights). Training is timed through {@link Trainer#fit}, the loop {@code ft4j train}
  * runs: forward in training mode (BatchNorm on batch statistics, the head's dropout), cross-entropy,
  * backward, global-norm clipping at 1.0, AdamW (no decay on biases and norms), the batch made from a
- * Java array each step as a real loader makes it. Inference: an inference-mode forward and softmax,
- * read back to Java. Prints one JSON line.
+ * Java array each step as a real loader makes it. Inference: a forward and softmax read back to Java,
+ * with the parameters sealed as {@code ft4j predict} and {@code serve} hold an export (each BatchNorm
+ * folded into its convolution once). Prints one JSON line.
  *
  * <pre>java -cp ... dev.finetune4j.bench.ImageThroughput --arch resnet18 --weights DIR [--size 224]
  *     [--batch 32] [--steps 5] [--warmup 2] [--threads 2] [--mode both|train|infer] [--seed 42]
@@ -83,6 +84,7 @@ public final class ImageThroughput {
             if (mode.equals("infer") || mode.equals("both")) {
                 double[] t = new double[steps];
                 JniUtils.setGradMode(false);
+                model.parameters().seal(); // as ft4j predict and serve load an export
                 for (int s = -warmup; s < steps; s++) {
                     if (s == 0 && mode.equals("infer") && a.containsKey("--profile")) JniUtils.startProfile(false, true, false);
                     try (NDManager step = m.newSubManager()) {

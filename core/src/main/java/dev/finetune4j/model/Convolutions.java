@@ -1,6 +1,7 @@
 package dev.finetune4j.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.BatchNorm;
@@ -53,17 +54,34 @@ public final class Convolutions {
 
     /**
      * Convolution {@code conv} followed by BatchNorm {@code norm} in inference, as one convolution
-     * with the norm folded into its weights and bias.
+     * with the norm folded into its weights and bias. A sealed store (an inference-only model) folds
+     * each once and keeps the weights in channels-last order; otherwise they are folded for each call
+     * in the activations' scope.
      */
     public static NDArray convFoldedBatchNorm(ParameterStore params, String conv, String norm, NDArray x, int stride,
             int padRows, int padColumns, int groups, double eps) {
-        NDArray scale = params.get(norm + ".weight").div(params.get(norm + ".running_var").add((float) eps).sqrt());
-        NDArray w = params.get(conv + ".weight");
-        NDArray folded = w.mul(scale.reshape(-1, 1, 1, 1));
-        NDArray shift = params.get(norm + ".bias").sub(params.get(norm + ".running_mean").mul(scale));
-        if (params.contains(conv + ".bias")) shift = shift.add(params.get(conv + ".bias").mul(scale));
-        return Conv2d.conv2d(x, folded, shift, new Shape(stride, stride), new Shape(padRows, padColumns),
-                new Shape(1, 1), groups).singletonOrThrow();
+        NDManager scope = x.getManager();
+        NDArray w = params.derived(conv + ".weight+" + norm, scope, m -> {
+            NDArray folded = scale(params, norm, eps, m).reshape(-1, 1, 1, 1).mul(params.get(conv + ".weight"));
+            return params.sealed() ? ImageClassifier.channelsLast(folded) : folded;
+        });
+        NDArray b = params.derived(conv + ".bias+" + norm, scope, m -> {
+            NDArray scale = scale(params, norm, eps, m);
+            NDArray shift = scale.mul(params.get(norm + ".running_mean")).neg().add(params.get(norm + ".bias"));
+            return params.contains(conv + ".bias") ? shift.add(scale.mul(params.get(conv + ".bias"))) : shift;
+        });
+        return Conv2d.conv2d(x, w, b, new Shape(stride, stride), new Shape(padRows, padColumns), new Shape(1, 1),
+                groups).singletonOrThrow();
+    }
+
+    /**
+     * {@code gamma / sqrt(var + eps)}, made in {@code scope}: every op starts from an array of the
+     * scope, since an op's result belongs to its first operand's manager and the parameters' one
+     * lives as long as the model.
+     */
+    private static NDArray scale(ParameterStore params, String norm, double eps, NDManager scope) {
+        NDArray std = scope.zeros(new Shape(1)).add(params.get(norm + ".running_var")).add((float) eps).sqrt();
+        return scope.ones(new Shape(1)).div(std).mul(params.get(norm + ".weight"));
     }
 
     /** A convolution's module with a {@code kh x kw} kernel and no bias. */

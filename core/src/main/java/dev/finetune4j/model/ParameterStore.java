@@ -23,6 +23,9 @@ public final class ParameterStore implements AutoCloseable {
     private final Map<String, Boolean> trainable = new LinkedHashMap<>();
     private final java.util.Set<String> buffers = new java.util.HashSet<>();
     private boolean statisticsFrozen;
+    private boolean sealed;
+    private final Map<String, NDArray> derived = new java.util.HashMap<>();
+    private NDManager derivedManager;
 
     public ParameterStore(NDManager parent) {
         this.manager = parent.newSubManager();
@@ -48,6 +51,7 @@ public final class ParameterStore implements AutoCloseable {
 
     /** Adds or replaces a parameter from host data; it starts trainable. */
     public NDArray put(String name, HostTensor t) {
+        checkNotSealed(name);
         NDArray a = insert(name, t);
         buffers.remove(name);
         setTrainable(name, true);
@@ -59,6 +63,7 @@ public final class ParameterStore implements AutoCloseable {
      * but never trains (BatchNorm's running statistics). Buffers are not counted as parameters.
      */
     public NDArray putBuffer(String name, HostTensor t) {
+        checkNotSealed(name);
         NDArray a = insert(name, t);
         trainable.put(name, false);
         buffers.add(name);
@@ -100,6 +105,7 @@ public final class ParameterStore implements AutoCloseable {
 
     /** Removes a parameter and frees its memory; an unknown name is an error. */
     public void remove(String name) {
+        checkNotSealed(name);
         NDArray a = get(name);
         arrays.remove(name);
         trainable.remove(name);
@@ -108,6 +114,7 @@ public final class ParameterStore implements AutoCloseable {
     }
 
     public void setTrainable(String name, boolean on) {
+        if (on) checkNotSealed(name);
         NDArray a = get(name);
         if (buffers.contains(name)) {
             if (on) throw new IllegalArgumentException(name + " is a buffer: it never trains");
@@ -167,6 +174,7 @@ public final class ParameterStore implements AutoCloseable {
      */
     public void copyFrom(Map<String, HostTensor> values) {
         for (Map.Entry<String, HostTensor> e : values.entrySet()) {
+            checkNotSealed(e.getKey());
             NDArray a = get(e.getKey());
             if (!java.util.Arrays.equals(a.getShape().getShape(), e.getValue().shape())) {
                 throw new IllegalArgumentException(e.getKey() + " is " + a.getShape() + ", the new value "
@@ -190,6 +198,43 @@ public final class ParameterStore implements AutoCloseable {
                 if (gradient) a.setRequiresGradient(true);
             }
         }
+    }
+
+    /**
+     * Makes the store read-only, for a model that only predicts (predict, eval, serve): nothing trains
+     * and no tensor changes any more, so values derived from them ({@link #derived}) are computed once.
+     */
+    public void seal() {
+        for (String name : arrays.keySet()) setTrainable(name, false);
+        sealed = true;
+    }
+
+    public boolean sealed() {
+        return sealed;
+    }
+
+    /**
+     * A value computed from the store's tensors by {@code compute} (which makes it, and whatever it
+     * needs on the way, in the manager it is given), such as a BatchNorm folded into its convolution:
+     * in {@code scope} for each call while the tensors may change; once the store is sealed, computed
+     * the first time and kept with the store.
+     */
+    public synchronized NDArray derived(String key, NDManager scope, java.util.function.Function<NDManager, NDArray> compute) {
+        if (!sealed) return compute.apply(scope);
+        NDArray kept = derived.get(key);
+        if (kept == null) {
+            if (derivedManager == null) derivedManager = manager.newSubManager();
+            try (NDManager scratch = manager.newSubManager()) {
+                kept = compute.apply(scratch);
+                kept.attach(derivedManager);
+            }
+            derived.put(key, kept);
+        }
+        return kept;
+    }
+
+    private void checkNotSealed(String name) {
+        if (sealed) throw new IllegalStateException("cannot change " + name + ": the parameters are sealed for inference");
     }
 
     @Override

@@ -69,7 +69,7 @@ public final class ImagePredictor implements Predictor {
         try {
             ImageClassifier model = ImageClassifier.fromStateDict(manager, a.body(keras), head, 0f, weights,
                     export.labels(), dir.resolve("model.safetensors").toString());
-            for (String name : model.parameters().all().keySet()) model.parameters().setTrainable(name, false);
+            model.parameters().seal();
             return new ImagePredictor(manager, model, a, pre, config);
         } catch (RuntimeException e) {
             manager.close();
