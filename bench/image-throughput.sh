@@ -8,6 +8,7 @@
 #   REPEATS [3]   alternating pytorch, finetune4j per configuration; the table shows medians over repeats
 #   PYTHON [/usr/bin/python3]   Debian's python3-torch and python3-torchvision
 #   REF_ARGS []   extra arguments for the reference (e.g. --channels-last)
+#   SKIP_PYTORCH [0] / SKIP_JAVA [0]   run one side only
 #
 # Needs: apt-get install python3-torch python3-torchvision libopenblas0-pthread libtcmalloc-minimal4
 #        mvn -q -B -DskipTests install   (builds bench/target/classes and bench/target/classpath.txt)
@@ -38,7 +39,7 @@ die() { log "ERROR: $*"; exit 2; }
 mkdir -p "$OUT"
 "$PYTHON" -c 'import torch, torchvision' 2>/dev/null \
   || die "$PYTHON cannot import torch and torchvision (apt-get install python3-torch python3-torchvision)"
-[[ -f bench/target/classpath.txt && -f bench/target/classes/dev/finetune4j/bench/ImageThroughput.class ]] \
+[[ "${SKIP_JAVA:-0}" == 1 || ( -f bench/target/classpath.txt && -f bench/target/classes/dev/finetune4j/bench/ImageThroughput.class ) ]] \
   || die "finetune4j side not built: run 'mvn -q -B -DskipTests install' first"
 
 # OpenBLAS (torch's BLAS on Debian) picks slow generic kernels on some CPUs unless told the family.
@@ -100,8 +101,8 @@ FAILED=0
 for (( rep = 1; rep <= REPEATS; rep++ )); do
   for arch in $ARCHS; do
     for size in $SIZES; do
-      run_one pytorch "$arch" "$size" "$rep" || FAILED=1
-      run_one finetune4j "$arch" "$size" "$rep" || FAILED=1
+      [[ "${SKIP_PYTORCH:-0}" == 1 ]] || run_one pytorch "$arch" "$size" "$rep" || FAILED=1
+      [[ "${SKIP_JAVA:-0}" == 1 ]] || run_one finetune4j "$arch" "$size" "$rep" || FAILED=1
     done
   done
 done
@@ -124,6 +125,8 @@ for a, s in keys:
         if not rs:
             continue
         per = ", ".join(f"{r['train_images_per_s']:.1f} / {r['infer_images_per_s']:.1f}" for r in rs)
+        if impl == "pytorch-eager" and rs[0].get("memory_format") == "channels_last":
+            impl = "pytorch-CL"
         print(f"{a:<13} {s:>4} {impl:<14} {m(rs, 'train_images_per_s'):>11.1f} {m(rs, 'infer_images_per_s'):>11.1f}   {per}")
     p, j = med.get((a, s, "pytorch-eager")), med.get((a, s, "finetune4j"))
     if p and j:

@@ -116,15 +116,23 @@ def param_groups(model, weight_decay):
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
 
-def time_steps(step_fn, warmup, steps, label):
+def time_steps(step_fn, warmup, steps, label, profile=False):
     times = []
+    profiler = None
     for i in range(warmup + steps):
+        if profile and i == warmup:
+            profiler = torch.profiler.profile()
+            profiler.__enter__()
         t0 = time.perf_counter()
         step_fn()
         dt = time.perf_counter() - t0
         log(f"{label} {'warmup' if i < warmup else 'step'} {i + 1}: {dt:.3f}s")
         if i >= warmup:
             times.append(dt)
+    if profiler is not None:
+        profiler.__exit__(None, None, None)
+        log(f"{label}: operators over {steps} steps\n"
+            + profiler.key_averages().table(sort_by="cpu_time_total", row_limit=25))
     return times
 
 
@@ -146,6 +154,8 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--mode", choices=("train", "infer", "both"), default="both")
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--profile", action="store_true",
+                    help="print torch.profiler's table of operators over the timed steps to stderr")
     ap.add_argument("--channels-last", action="store_true",
                     help="model and images in torch.channels_last memory format (not what plain eager code does)")
     args = ap.parse_args()
@@ -185,7 +195,7 @@ def main():
             opt.zero_grad(set_to_none=True)
             losses.append(loss.item())
 
-        times = time_steps(train_step, args.warmup, args.steps, "train")
+        times = time_steps(train_step, args.warmup, args.steps, "train", args.profile)
         log(f"train losses {[round(x, 4) for x in losses]}")
         res["train_images_per_s"] = round(args.batch * len(times) / sum(times), 3)
         res["train_step_s_median"] = round(median(times), 4)
@@ -196,7 +206,7 @@ def main():
             with torch.inference_mode():
                 model(images).softmax(-1).sum().item()
 
-        times = time_steps(infer_step, args.warmup, args.steps, "infer")
+        times = time_steps(infer_step, args.warmup, args.steps, "infer", args.profile)
         res["infer_images_per_s"] = round(args.batch * len(times) / sum(times), 3)
         res["infer_step_s_median"] = round(median(times), 4)
     print(json.dumps(res))

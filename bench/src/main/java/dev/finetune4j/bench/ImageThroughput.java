@@ -35,13 +35,17 @@ import java.util.Random;
  *
  * <pre>java -cp ... dev.finetune4j.bench.ImageThroughput --arch resnet18 --weights DIR [--size 224]
  *     [--batch 32] [--steps 5] [--warmup 2] [--threads 2] [--mode both|train|infer] [--seed 42]
- *     [--profile TRACE.json]   (PyTorch's profiler over the timed inference steps, a Chrome trace)</pre>
+ *     [--profile TRACE.json]   (PyTorch's profiler over the timed steps of --mode train or infer, a Chrome trace)
+ *     [--no-seal]              (inference as during training: BatchNorm folded anew for each batch)</pre>
  */
 public final class ImageThroughput {
     public static void main(String[] args) throws Exception {
         Map<String, String> a = new LinkedHashMap<>(Map.of("--batch", "32", "--size", "224", "--steps", "5",
                 "--warmup", "2", "--threads", "2", "--mode", "both", "--seed", "42"));
-        for (int i = 0; i + 1 < args.length; i += 2) a.put(args[i], args[i + 1]);
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--no-seal")) a.put(args[i], "");
+            else a.put(args[i], args[++i]);
+        }
         int batch = Integer.parseInt(a.get("--batch")), size = Integer.parseInt(a.get("--size"));
         int steps = Integer.parseInt(a.get("--steps")), warmup = Integer.parseInt(a.get("--warmup"));
         int threads = Integer.parseInt(a.get("--threads"));
@@ -84,7 +88,8 @@ public final class ImageThroughput {
             if (mode.equals("infer") || mode.equals("both")) {
                 double[] t = new double[steps];
                 JniUtils.setGradMode(false);
-                model.parameters().seal(); // as ft4j predict and serve load an export
+                if (!a.containsKey("--no-seal")) model.parameters().seal(); // as ft4j predict and serve load an export
+                out.put("sealed", model.parameters().sealed());
                 for (int s = -warmup; s < steps; s++) {
                     if (s == 0 && mode.equals("infer") && a.containsKey("--profile")) JniUtils.startProfile(false, true, false);
                     try (NDManager step = m.newSubManager()) {

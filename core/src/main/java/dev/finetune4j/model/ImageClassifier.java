@@ -24,7 +24,7 @@ public final class ImageClassifier extends Classifier<NDArray> {
      * The body's features of images [batch, 3, h, w], which it is given in channels-last memory
      * order (same shape, NHWC strides): oneDNN convolves that layout without reordering every
      * activation to its blocked one and back, and the layout carries through the network and its
-     * gradients (2.3x the inference throughput of MobileNetV2 at 96 px here, bench/image-throughput.sh).
+     * gradients (docs/benchmarks.md: most of the lead over plain eager PyTorch in bench/image-throughput.sh).
      */
     @Override
     public NDArray features(NDManager step, NDArray images, boolean training) {

@@ -1,12 +1,12 @@
 package dev.finetune4j.model.inception;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.nn.Activation;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
 import ai.djl.nn.pooling.Pool;
 import dev.finetune4j.model.ConvolutionalBody;
 import dev.finetune4j.model.Convolutions;

@@ -1,9 +1,9 @@
 package dev.finetune4j.model.resnet;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.nn.Activation;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
 import ai.djl.nn.pooling.Pool;
 import dev.finetune4j.model.ConvolutionalBody;
 import dev.finetune4j.model.Convolutions;
