@@ -22,15 +22,16 @@ under inference_mode.
 """
 import argparse
 import json
-import math
 import os
-import struct
 import sys
 import time
 
 import torch
 import torch.nn.functional as F
 import torchvision
+
+from make_random_checkpoint import write_safetensors  # beside this file
+from torch_reference import read_safetensors
 
 ARCHS = ("mobilenet_v2", "resnet18")
 
@@ -45,42 +46,6 @@ def build(arch, classes):
     return getattr(torchvision.models, arch)(weights=None, num_classes=classes)
 
 
-def write_safetensors(path, tensors):
-    header, offset, blobs = {}, 0, []
-    for name, t in tensors.items():
-        b = t.detach().contiguous().to(torch.float32).numpy().tobytes()
-        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(b)]}
-        offset += len(b)
-        blobs.append(b)
-    h = json.dumps(header, separators=(",", ":")).encode()
-    h += b" " * (-len(h) % 8)
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
-    os.replace(tmp, path)
-
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        blob = f.read()
-    (hlen,) = struct.unpack("<Q", blob[:8])
-    header = json.loads(blob[8:8 + hlen])
-    data = bytearray(blob[8 + hlen:])
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        if info["dtype"] != "F32":
-            raise SystemExit(f"{path}: {name} is {info['dtype']}, expected F32")
-        start, _ = info["data_offsets"]
-        n = math.prod(info["shape"])
-        out[name] = torch.frombuffer(data, dtype=torch.float32, count=n, offset=start).reshape(info["shape"]).clone()
-    return out
-
-
 def write_weights(arch, classes, seed, out_dir):
     torch.manual_seed(seed)
     model = build(arch, classes)
@@ -89,7 +54,7 @@ def write_weights(arch, classes, seed, out_dir):
             if isinstance(m, torch.nn.BatchNorm2d):
                 m.running_mean.uniform_(-0.1, 0.1)
                 m.running_var.uniform_(0.5, 1.5)
-    sd = {k: v for k, v in model.state_dict().items() if not k.endswith("num_batches_tracked")}
+    sd = {k: v.detach() for k, v in model.state_dict().items() if not k.endswith("num_batches_tracked")}
     os.makedirs(out_dir, exist_ok=True)
     write_safetensors(os.path.join(out_dir, "model.safetensors"), sd)
     with open(os.path.join(out_dir, "config.json"), "w") as f:

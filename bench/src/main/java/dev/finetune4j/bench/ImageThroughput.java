@@ -12,9 +12,7 @@ import dev.finetune4j.model.ImageClassifier;
 import dev.finetune4j.model.io.SafeTensors;
 import dev.finetune4j.train.BatchContext;
 import dev.finetune4j.train.LabelledInputs;
-import dev.finetune4j.train.Schedule;
 import dev.finetune4j.train.Trainer;
-import dev.finetune4j.train.TrainingListener;
 import dev.finetune4j.vision.Architecture;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -108,7 +106,10 @@ public final class ImageThroughput {
         }
     }
 
-    /** Seconds per optimizer step of {@link Trainer#fit} after {@code warmup} steps; every batch is the same images. */
+    /**
+     * Seconds per optimizer step of {@link Trainer#fit} after {@code warmup} steps; every batch is
+     * the same images (image i of the data set is row i % batch, with its label), shuffled.
+     */
     static double[] trainerStepSeconds(ImageClassifier model, float[] images, Shape shape, int classes, int warmup,
             int steps, String profile) {
         int batch = (int) shape.get(0);
@@ -130,27 +131,15 @@ public final class ImageThroughput {
 
             @Override
             public NDArray collate(NDManager step, int[] indices, BatchContext context) {
-                return step.create(images, shape);
+                int per = images.length / batch;
+                float[] rows = new float[indices.length * per];
+                for (int k = 0; k < indices.length; k++) {
+                    System.arraycopy(images, indices[k] % batch * per, rows, k * per, per);
+                }
+                return step.create(rows, new Shape(indices.length, shape.get(1), shape.get(2), shape.get(3)));
             }
         };
-        Trainer.Options o = Trainer.Options.builder().epochs(1).maxSteps(warmup + steps).batchSize(batch)
-                .learningRate(1e-4).weightDecay(0.01).warmupRatio(0).schedule(Schedule.CONSTANT).maxGradNorm(1.0)
-                .seed(0).build();
-        long[] ends = new long[warmup + steps + 1];
-        ends[0] = System.nanoTime();
-        new Trainer(o).fit(model, data, null, model.labels(), new TrainingListener() {
-            @Override
-            public void onStep(Step s) {
-                ends[(int) s.step()] = System.nanoTime();
-                if (profile != null && s.step() == warmup) JniUtils.startProfile(false, true, false);
-                if (profile != null && s.step() == warmup + steps) JniUtils.stopProfile(profile);
-                System.err.printf("train %s %d: %.3fs loss %.4f%n", s.step() <= warmup ? "warmup" : "step", s.step(),
-                        (ends[(int) s.step()] - ends[(int) s.step() - 1]) / 1e9, s.loss());
-            }
-        });
-        double[] t = new double[steps];
-        for (int s = 0; s < steps; s++) t[s] = (ends[warmup + s + 1] - ends[warmup + s]) / 1e9;
-        return t;
+        return TrainerTiming.stepSeconds(model, data, model.labels(), 1e-4, batch, warmup, steps, profile);
     }
 
     private static double sum(double[] v) {

@@ -17,9 +17,7 @@ import dev.finetune4j.train.AdamW;
 import dev.finetune4j.train.BatchContext;
 import dev.finetune4j.train.LabelledInputs;
 import dev.finetune4j.train.Optimizer;
-import dev.finetune4j.train.Schedule;
 import dev.finetune4j.train.Trainer;
-import dev.finetune4j.train.TrainingListener;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -169,20 +167,7 @@ public final class Throughput {
                 return new TextBatch(step.create(chosen), step.create(mask), step.create(types));
             }
         };
-        Trainer.Options o = Trainer.Options.builder().epochs(1).maxSteps(warmup + steps).batchSize(batch)
-                .learningRate(5e-5).weightDecay(0.01).warmupRatio(0).schedule(Schedule.CONSTANT).maxGradNorm(1.0)
-                .seed(0).build();
-        long[] ends = new long[warmup + steps + 1];
-        ends[0] = System.nanoTime();
-        new Trainer(o).fit(model, data, null, model.labels(), new TrainingListener() {
-            @Override
-            public void onStep(Step s) {
-                ends[(int) s.step()] = System.nanoTime();
-            }
-        });
-        double[] tot = new double[steps];
-        for (int s = 0; s < steps; s++) tot[s] = (ends[warmup + s + 1] - ends[warmup + s]) / 1e9;
-        return tot;
+        return TrainerTiming.stepSeconds(model, data, model.labels(), 5e-5, batch, warmup, steps, null);
     }
 
     static double median(double[] v) {
