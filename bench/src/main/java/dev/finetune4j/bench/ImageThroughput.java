@@ -44,6 +44,13 @@ public final class ImageThroughput {
             if (args[i].equals("--no-seal")) a.put(args[i], "");
             else a.put(args[i], args[++i]);
         }
+        if (!a.containsKey("--arch") || !a.containsKey("--weights")) {
+            System.err.println("usage: ImageThroughput --arch mobilenet_v2|resnet18|... --weights DIR [--size 224] [--batch 32]"
+                    + " [--steps 5] [--warmup 2] [--threads 2] [--mode both|train|infer] [--seed 42] [--profile TRACE.json]"
+                    + " [--no-seal]   (DIR: model.safetensors in torchvision keys, e.g. from torchvision_reference.py"
+                    + " --write-weights)");
+            System.exit(2);
+        }
         int batch = Integer.parseInt(a.get("--batch")), size = Integer.parseInt(a.get("--size"));
         int steps = Integer.parseInt(a.get("--steps")), warmup = Integer.parseInt(a.get("--warmup"));
         int threads = Integer.parseInt(a.get("--threads"));
