@@ -1,6 +1,7 @@
 package dev.finetune4j.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
@@ -60,16 +61,14 @@ public final class Convolutions {
      */
     public static NDArray convFoldedBatchNorm(ParameterStore params, String conv, String norm, NDArray x, int stride,
             int padRows, int padColumns, int groups, double eps) {
-        NDManager scope = x.getManager();
-        NDArray w = params.derived(conv + ".weight+" + norm, scope, m -> {
-            NDArray folded = scale(params, norm, eps, m).reshape(-1, 1, 1, 1).mul(params.get(conv + ".weight"));
-            return params.sealed() ? ImageClassifier.channelsLast(folded) : folded;
-        });
-        NDArray b = params.derived(conv + ".bias+" + norm, scope, m -> {
+        NDList folded = params.derived(conv + "+" + norm, x.getManager(), m -> {
             NDArray scale = scale(params, norm, eps, m);
+            NDArray w = scale.reshape(-1, 1, 1, 1).mul(params.get(conv + ".weight"));
             NDArray shift = scale.mul(params.get(norm + ".running_mean")).neg().add(params.get(norm + ".bias"));
-            return params.contains(conv + ".bias") ? shift.add(scale.mul(params.get(conv + ".bias"))) : shift;
+            NDArray b = params.contains(conv + ".bias") ? shift.add(scale.mul(params.get(conv + ".bias"))) : shift;
+            return new NDList(params.sealed() ? channelsLast(w) : w, b);
         });
+        NDArray w = folded.get(0), b = folded.get(1);
         return Conv2d.conv2d(x, w, b, new Shape(stride, stride), new Shape(padRows, padColumns), new Shape(1, 1),
                 groups).singletonOrThrow();
     }
@@ -82,6 +81,18 @@ public final class Convolutions {
     private static NDArray scale(ParameterStore params, String norm, double eps, NDManager scope) {
         NDArray std = scope.zeros(new Shape(1)).add(params.get(norm + ".running_var")).add((float) eps).sqrt();
         return scope.ones(new Shape(1)).div(std).mul(params.get(norm + ".weight"));
+    }
+
+    /**
+     * The same 4-d tensor with NHWC strides, PyTorch's channels_last layout, in which oneDNN
+     * convolves without reordering. DJL has no memory-format call: a permute to NHWC, a reshape that
+     * cannot be a view (so it copies into NHWC order), and the permute back.
+     */
+    public static NDArray channelsLast(NDArray x) {
+        Shape s = x.getShape();
+        if (s.dimension() != 4 || s.get(1) == 1) return x;
+        return x.transpose(0, 2, 3, 1).reshape(s.get(0), s.get(2), s.get(3) * s.get(1))
+                .reshape(s.get(0), s.get(2), s.get(3), s.get(1)).transpose(0, 3, 1, 2);
     }
 
     /** A convolution's module with a {@code kh x kw} kernel and no bias. */

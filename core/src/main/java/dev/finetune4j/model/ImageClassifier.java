@@ -28,19 +28,7 @@ public final class ImageClassifier extends Classifier<NDArray> {
      */
     @Override
     public NDArray features(NDManager step, NDArray images, boolean training) {
-        return super.features(step, channelsLast(images), training);
-    }
-
-    /**
-     * The same tensor with NHWC strides. DJL has no memory-format call: a permute to NHWC, a reshape
-     * that cannot be a view (so it copies into NHWC order), and the permute back give PyTorch's
-     * channels_last layout.
-     */
-    static NDArray channelsLast(NDArray x) {
-        ai.djl.ndarray.types.Shape s = x.getShape();
-        if (s.dimension() != 4 || s.get(1) == 1) return x;
-        return x.transpose(0, 2, 3, 1).reshape(s.get(0), s.get(2), s.get(3) * s.get(1))
-                .reshape(s.get(0), s.get(2), s.get(3), s.get(1)).transpose(0, 3, 1, 2);
+        return super.features(step, Convolutions.channelsLast(images), training);
     }
 
     /**

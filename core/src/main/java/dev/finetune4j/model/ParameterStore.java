@@ -1,6 +1,7 @@
 package dev.finetune4j.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -24,7 +25,7 @@ public final class ParameterStore implements AutoCloseable {
     private final java.util.Set<String> buffers = new java.util.HashSet<>();
     private boolean statisticsFrozen;
     private boolean sealed;
-    private final Map<String, NDArray> derived = new java.util.HashMap<>();
+    private final Map<String, NDList> derived = new java.util.HashMap<>();
     private NDManager derivedManager;
 
     public ParameterStore(NDManager parent) {
@@ -214,14 +215,14 @@ public final class ParameterStore implements AutoCloseable {
     }
 
     /**
-     * A value computed from the store's tensors by {@code compute} (which makes it, and whatever it
+     * Values computed from the store's tensors by {@code compute} (which makes them, and whatever it
      * needs on the way, in the manager it is given), such as a BatchNorm folded into its convolution:
      * in {@code scope} for each call while the tensors may change; once the store is sealed, computed
      * the first time and kept with the store.
      */
-    public synchronized NDArray derived(String key, NDManager scope, java.util.function.Function<NDManager, NDArray> compute) {
+    public synchronized NDList derived(String key, NDManager scope, java.util.function.Function<NDManager, NDList> compute) {
         if (!sealed) return compute.apply(scope);
-        NDArray kept = derived.get(key);
+        NDList kept = derived.get(key);
         if (kept == null) {
             if (derivedManager == null) derivedManager = manager.newSubManager();
             try (NDManager scratch = manager.newSubManager()) {
