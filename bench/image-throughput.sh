@@ -33,6 +33,7 @@ OUT=bench/out
 JSONL=$OUT/image-throughput.jsonl
 TCMALLOC=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4
 
+source bench/host.sh  # detect_coretype, host_busy_pct
 log() { echo "[image-throughput] $*" >&2; }
 die() { log "ERROR: $*"; exit 2; }
 
@@ -42,21 +43,7 @@ mkdir -p "$OUT"
 [[ "${SKIP_JAVA:-0}" == 1 || ( -f bench/target/classpath.txt && -f bench/target/classes/dev/finetune4j/bench/ImageThroughput.class ) ]] \
   || die "finetune4j side not built: run 'mvn -q -B -DskipTests install' first"
 
-# OpenBLAS (torch's BLAS on Debian) picks slow generic kernels on some CPUs unless told the family.
-flags=" $(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2) "
-case "$flags" in
-  *" avx512_bf16 "*) CORETYPE=Cooperlake ;;
-  *" avx512f "*) CORETYPE=SkylakeX ;;
-  *" avx2 "*) CORETYPE=Haswell ;;
-  *) CORETYPE="" ;;
-esac
-
-host_busy_pct() {  # CPU busy % over 2 s, all processes
-  local a b; a=($(head -1 /proc/stat)); sleep 2; b=($(head -1 /proc/stat))
-  local idle=$(( (b[4] + b[5]) - (a[4] + a[5]) )) total=0 i
-  for i in 1 2 3 4 5 6 7 8; do total=$(( total + b[i] - a[i] )); done
-  (( total > 0 )) && echo $(( 100 * (total - idle) / total )) || echo 0
-}
+CORETYPE=$(detect_coretype)
 
 run_pytorch() {  # arch size
   local envs=(-u LD_PRELOAD -u OPENBLAS_CORETYPE OMP_NUM_THREADS="$THREADS" OPENBLAS_NUM_THREADS="$THREADS"
@@ -118,7 +105,7 @@ def m(rs, k):
     return statistics.median(v) if v else None
 print()
 print(f"{'arch':<13} {'px':>4} {'impl':<14} {'train img/s':>11} {'infer img/s':>11}   per repeat (train / infer)")
-keys = sorted({(a, s) for a, s, _ in med}, key=lambda k: (k[0], k[1]))
+keys = sorted({(a, s) for a, s, _ in med})
 for a, s in keys:
     for impl in ("pytorch-eager", "finetune4j"):
         rs = med.get((a, s, impl), [])

@@ -40,6 +40,7 @@ JSONL=$OUT_DIR/throughput.jsonl
 TCMALLOC=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4
 RUN_ID=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
+source bench/host.sh  # detect_coretype, host_busy_pct
 log() { echo "[run-throughput] $*" >&2; }
 die() { log "ERROR: $*"; exit 2; }
 
@@ -67,16 +68,6 @@ fi
 # ---------------------------------------------------------------------------------------
 # OpenBLAS core type (python side only: DJL's libtorch brings its own BLAS)
 # ---------------------------------------------------------------------------------------
-detect_coretype() {
-  local flags
-  flags=" $(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2) "
-  case "$flags" in
-    *" avx512_bf16 "*) echo Cooperlake ;;
-    *" avx512f "*)     echo SkylakeX ;;
-    *" avx2 "*)        echo Haswell ;;
-    *)                 echo "" ;;
-  esac
-}
 case "$BENCH_OPENBLAS_CORETYPE" in
   auto) CORETYPE=$(detect_coretype); CORETYPE_WHY="detected from /proc/cpuinfo flags" ;;
   none) CORETYPE=""; CORETYPE_WHY="BENCH_OPENBLAS_CORETYPE=none" ;;
@@ -87,17 +78,6 @@ if [[ -n "$CORETYPE" ]]; then
 else
   log "OPENBLAS_CORETYPE left unset for PyTorch ($CORETYPE_WHY); OpenBLAS autodetects"
 fi
-
-# ---------------------------------------------------------------------------------------
-# host load: the benchmark is only meaningful on an otherwise idle machine
-# ---------------------------------------------------------------------------------------
-host_busy_pct() {  # CPU busy % over 2 s, all processes (also ones in other namespaces)
-  local a b
-  a=($(head -1 /proc/stat)); sleep 2; b=($(head -1 /proc/stat))
-  local idle=$(( (b[4] + b[5]) - (a[4] + a[5]) )) total=0 i
-  for i in 1 2 3 4 5 6 7 8; do total=$(( total + b[i] - a[i] )); done
-  (( total > 0 )) && echo $(( 100 * (total - idle) / total )) || echo 0
-}
 
 # ---------------------------------------------------------------------------------------
 # runners

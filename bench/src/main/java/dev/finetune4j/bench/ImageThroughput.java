@@ -86,7 +86,7 @@ public final class ImageThroughput {
             if (mode.equals("train") || mode.equals("both")) {
                 double[] t = trainerStepSeconds(model, images, shape, classes, warmup, steps,
                         mode.equals("train") ? a.get("--profile") : null);
-                out.put("train_images_per_s", batch * t.length / sum(t));
+                out.put("train_images_per_s", batch * t.length / java.util.Arrays.stream(t).sum());
                 out.put("train_step_s_median", Throughput.median(t));
                 out.put("train_loop", "Trainer.fit");
             }
@@ -106,7 +106,7 @@ public final class ImageThroughput {
                     }
                 }
                 if (mode.equals("infer") && a.containsKey("--profile")) JniUtils.stopProfile(a.get("--profile"));
-                out.put("infer_images_per_s", batch * t.length / sum(t));
+                out.put("infer_images_per_s", batch * t.length / java.util.Arrays.stream(t).sum());
                 out.put("infer_step_s_median", Throughput.median(t));
             }
             System.out.println(new ObjectMapper().writeValueAsString(out));
@@ -147,11 +147,5 @@ public final class ImageThroughput {
             }
         };
         return TrainerTiming.stepSeconds(model, data, model.labels(), 1e-4, batch, warmup, steps, profile);
-    }
-
-    private static double sum(double[] v) {
-        double s = 0;
-        for (double x : v) s += x;
-        return s;
     }
 }

@@ -1,10 +1,10 @@
 package dev.finetune4j.bench;
 
 import ai.djl.pytorch.jni.JniUtils;
+import dev.finetune4j.model.TrainableModel;
 import dev.finetune4j.train.LabelledInputs;
 import dev.finetune4j.train.Schedule;
 import dev.finetune4j.train.Trainer;
-import dev.finetune4j.model.TrainableModel;
 import dev.finetune4j.train.TrainingListener;
 import java.util.List;
 
